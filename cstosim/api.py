@@ -1,0 +1,186 @@
+"""Loading entry points: file -> safe YAML -> pydantic model -> compiled objects.
+
+These are the functions the CLI and notebooks call. Pydantic's validation
+errors are translated into :class:`~cstosim.errors.Diagnostic` at the YAML
+location of the offending value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from cstosim import model as m
+from cstosim.compile import CompiledRules, Rule, check_scenario, compile_rules
+from cstosim.errors import CstosimError, Diagnostic, Location
+from cstosim.load import Document, load_file, load_text
+
+_PACKAGED = Path(__file__).resolve().parent / "data" / "rules.yaml"
+DEFAULT_RULES = _PACKAGED if _PACKAGED.is_file() else _PACKAGED.parents[2] / "rules.yaml"
+"""The bundled rules: the repository's top-level ``rules.yaml``, which a wheel
+carries as ``cstosim/data/rules.yaml``."""
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+_HINTS = {
+    "missing": "add this field",
+    "bool_type": "write `true` or `false`",
+    "int_type": "write a whole number without quotes or leading zeros",
+    "float_type": "write a number without quotes",
+    "string_type": "write text (quote it if it looks like a number, date or boolean)",
+    "date_type": "write a date as YYYY-MM-DD",
+    "dict_type": "write a mapping of `key: value` lines",
+    "list_type": "write a list, e.g. `[a, b]` or lines starting with `- `",
+    "model_type": "write a mapping of `key: value` lines",
+    "greater_than_equal": "the value cannot be negative here",
+    "less_than_equal": "the value is larger than anything plausible",
+    "string_pattern_mismatch": "ids start with a letter and use letters, digits and `_`",
+    "too_short": "add more items",
+    "too_long": "remove items",
+    "literal_error": "",
+}
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if not (isinstance(p, str) and (p[0].isupper() and "[" in p))]
+    return ".".join(parts).replace("from_", "from")
+
+
+def diagnostics_from(exc: ValidationError, doc: Document) -> list[Diagnostic]:
+    """Translate pydantic errors into located diagnostics, one per problem."""
+    out: list[Diagnostic] = []
+    seen: set[tuple[Any, ...]] = set()
+    for err in exc.errors(include_url=False):
+        loc = tuple("from" if p == "from_" else p for p in err["loc"])
+        kind = err["type"]
+        ctx = err.get("ctx") or {}
+        if kind == "unknown_field":
+            where = doc.locate((*loc, ctx["field"]), key=True)
+            out.append(Diagnostic("unknown_field", where, err["msg"], str(ctx.get("hint", ""))))
+            continue
+        # A union reports one error per member; keep the first per location.
+        key = tuple(p for p in loc if not (isinstance(p, str) and not p.isidentifier()))
+        if key in seen:
+            continue
+        seen.add(key)
+        where = doc.locate(loc)
+        name = _field_name(loc) or "the file"
+        value = err.get("input")
+        shown = f" `{_show(value)}`" if kind not in ("missing",) and not isinstance(
+            value, (dict, list)) else ""
+        if kind in ("missing",):
+            where = doc.locate(loc[:-1])
+            out.append(Diagnostic("missing_field", where, f"`{name}` is required",
+                                  f"add `{loc[-1]}:` here"))
+            continue
+        hint = str(ctx.get("hint", "")) or _HINTS.get(kind, "")
+        if kind == "literal_error":
+            hint = f"expected {ctx.get('expected', '')}"
+        code = kind if kind in ("unknown_state", "unknown_location", "dates_out_of_order",
+                                "one_key", "self_incident", "self_relation", "bad_parties") \
+            else "wrong_value" if kind != "literal_error" else "unknown_value"
+        msg = err["msg"]
+        if code == "wrong_value" or code == "unknown_value":
+            msg = f"`{name}`:{shown} is not valid ({msg[0].lower() + msg[1:]})"
+        out.append(Diagnostic(code, where, msg, hint))
+    return out
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def validate_model(cls: type[ModelT], doc: Document) -> ModelT:
+    """Validate a document's data against a file model, with located errors."""
+    try:
+        return cls.model_validate(doc.data)
+    except ValidationError as exc:
+        raise CstosimError(diagnostics_from(exc, doc)) from None
+
+
+def load_rules(path: str | os.PathLike[str] | None = None) -> CompiledRules:
+    """Load, validate and compile a rules file (the bundled rules when ``path`` is None)."""
+    p = Path(path) if path is not None else DEFAULT_RULES
+    doc = load_file(p)
+    return rules_from_document(doc)
+
+
+def rules_from_text(text: str, name: str = "<rules>") -> CompiledRules:
+    """Compile rules given as YAML text (for tests and notebooks)."""
+    return rules_from_document(load_text(text, name))
+
+
+def rules_from_document(doc: Document) -> CompiledRules:
+    kind = _file_kind(doc)
+    if kind == "scenario":
+        raise CstosimError([Diagnostic("wrong_file_kind", doc.locate(("as_of",), key=True),
+                                       "this is a scenario file, not a rules file",
+                                       "pass it as the scenario, or give a rules file")])
+    spec = validate_model(m.RulesFile, doc)
+    return compile_rules(spec, doc.locate, doc.file)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario checked against its rules."""
+
+    spec: m.ScenarioFile
+    file: str
+    added_commitments: tuple[Rule, ...]
+
+
+def _file_kind(doc: Document) -> str:
+    data = doc.data
+    if isinstance(data, dict) and "as_of" in data:
+        return "scenario"
+    return "rules"
+
+
+def read_scenario_document(path: str | os.PathLike[str]) -> tuple[Document, m.ScenarioFile]:
+    doc = load_file(Path(path))
+    if _file_kind(doc) != "scenario":
+        raise CstosimError([Diagnostic("wrong_file_kind", Location(doc.file, 1, 1),
+                                       "this is not a scenario file (it has no `as_of`)",
+                                       "a scenario needs `as_of: YYYY-MM-DD`; rules go in `--rules`")])
+    return doc, validate_model(m.ScenarioFile, doc)
+
+
+def scenario_rules_path(doc: Document, spec: m.ScenarioFile) -> Path | None:
+    """The rules file a scenario names, resolved next to the scenario; None for the default."""
+    if spec.rules is None:
+        return None
+    p = (Path(doc.file).parent / spec.rules)
+    if not p.is_file():
+        raise CstosimError([Diagnostic("file_not_found", doc.locate(("rules",)),
+                                       f"the rules file `{spec.rules}` does not exist "
+                                       f"(looked for `{p}`)",
+                                       "give a path relative to the scenario file, or drop "
+                                       "`rules:` to use the bundled rules")])
+    return p
+
+
+def load_scenario(path: str | os.PathLike[str], rules: CompiledRules | None = None,
+                  ) -> tuple[CompiledRules, Scenario]:
+    """Load a scenario and the rules it runs on (``rules`` overrides the file's own)."""
+    doc, spec = read_scenario_document(path)
+    if rules is None:
+        rules = load_rules(scenario_rules_path(doc, spec))
+    added = check_scenario(rules, spec, doc.locate)
+    return rules, Scenario(spec, doc.file, added)
+
+
+def scenario_from_text(text: str, rules: CompiledRules, name: str = "<scenario>") -> Scenario:
+    doc = load_text(text, name)
+    spec = validate_model(m.ScenarioFile, doc)
+    return Scenario(spec, doc.file, check_scenario(rules, spec, doc.locate))

@@ -1,0 +1,273 @@
+"""Step 6, the command line: parse arguments, call the library, render, exit.
+
+Exit codes: 0 success; 1 an expectation failed (``test``); 2 bad input or
+usage; 130 interrupted. Results go to stdout, diagnostics to stderr. Nothing
+imports this module; heavy modules are imported inside the commands so that
+``cstosim --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from cstosim.compile import CompiledRules
+
+EXIT_OK, EXIT_EXPECTATION, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+app = typer.Typer(
+    name="cstosim",
+    help="Membership-rules simulation engine for the CSTO: run what-if scenarios on an "
+         "editable rules model and see the obligations and tensions, with their reasons.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+class Explain(StrEnum):
+    off = "off"
+    fails = "fails"
+    full = "full"
+
+
+def _fail(diagnostics: list[Any]) -> int:
+    for d in diagnostics:
+        print(d.format(), file=sys.stderr)
+    n = len(diagnostics)
+    print(f"{n} error{'s' if n != 1 else ''}; nothing was run.", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _guard(body: Callable[[], int]) -> None:
+    """Run a command body, turning user errors into messages and exit codes."""
+    from cstosim.errors import CstosimError
+
+    try:
+        code = body()
+    except CstosimError as exc:
+        code = _fail(exc.diagnostics)
+    except KeyboardInterrupt:
+        print("interrupted; no output was written.", file=sys.stderr)
+        code = EXIT_INTERRUPTED
+    raise typer.Exit(code)
+
+
+def _rules(path: Path | None) -> CompiledRules | None:
+    from cstosim.api import load_rules
+
+    return load_rules(path) if path is not None else None
+
+
+def parse_sets(sets: list[str], rules: CompiledRules) -> dict[str, Any]:
+    """Parse ``--set NAME=VALUE`` options, typed like the rules' parameters."""
+    from cstosim.compile import value_fits
+    from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
+    from cstosim.load import load_text
+
+    out: dict[str, Any] = {}
+    problems = []
+    where = Location("<command line>")
+    for item in sets:
+        name, eq, raw = item.partition("=")
+        name = name.strip()
+        if not eq or not name:
+            problems.append(Diagnostic("bad_option", where, f"`--set {item}` is not NAME=VALUE",
+                                       "e.g. `--set occupation_min_days=30`"))
+            continue
+        if name not in rules.params:
+            problems.append(Diagnostic("unknown_parameter", where, f"unknown parameter `{name}`",
+                                       did_you_mean(name, rules.params)))
+            continue
+        value = load_text(f"v: {raw}" if raw.strip() else "v: ''", "<command line>").data["v"]
+        if not value_fits(value, rules.param_types[name]):
+            problems.append(Diagnostic("type_mismatch", where,
+                                       f"parameter `{name}` takes {rules.param_types[name]}, "
+                                       f"got `{raw}`", f"the default is `{rules.params[name]}`"))
+            continue
+        out[name] = value
+    if problems:
+        raise CstosimError(problems)
+    return out
+
+
+@app.command()
+def run(
+    scenarios: Annotated[list[Path], typer.Argument(help="Scenario YAML files.")],
+    rules: Annotated[Path | None, typer.Option(help="Rules file (default: the scenario's "
+                                                    "`rules:` or the bundled rules).")] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    explain: Annotated[Explain, typer.Option(help="Leaf comparisons to show: none, failed, all.")
+                       ] = Explain.off,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a parameter: NAME=VALUE.")
+                    ] = None,
+    interpretation: Annotated[list[str] | None, typer.Option(
+        help="Evaluate only these interpretations (repeatable).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o",
+                                                help="Write to this file instead of stdout.")] = None,
+    force: Annotated[bool, typer.Option(help="Allow --output to replace an existing file.")] = False,
+) -> None:
+    """Run scenarios and show admissions, classifications, obligations and tensions."""
+
+    def body() -> int:
+        import json
+
+        from cstosim.api import load_scenario
+        from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
+        from cstosim.evaluate import evaluate
+        from cstosim.output import write_atomic
+        from cstosim.render import render
+
+        _no_duplicates(scenarios)
+        base = _rules(rules)
+        texts, reports = [], []
+        for path in scenarios:
+            compiled, scenario = load_scenario(path, base)
+            params = parse_sets(set_ or [], compiled)
+            for name in interpretation or []:
+                if name not in compiled.spec.interpretations:
+                    raise CstosimError([Diagnostic(
+                        "unknown_interpretation", Location("<command line>"),
+                        f"unknown interpretation `{name}`",
+                        did_you_mean(name, compiled.spec.interpretations))])
+            report = evaluate(compiled, scenario, explain=explain.value, params=params,
+                              interpretations=tuple(interpretation) if interpretation else None)
+            reports.append(report)
+            texts.append(render(report, format.value))
+        if format is Format.json and len(reports) > 1:
+            text = json.dumps([r.to_json() for r in reports], indent=2, sort_keys=True,
+                              ensure_ascii=False) + "\n"
+        else:
+            text = ("\n" + "=" * 80 + "\n\n").join(texts)
+        if output is not None:
+            write_atomic(output, text, force=force)
+            print(f"wrote {output}", file=sys.stderr)
+        else:
+            sys.stdout.write(text)
+        return EXIT_OK
+
+    _guard(body)
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Rules or scenario files.")],
+    rules: Annotated[Path | None, typer.Option(help="Rules to check scenarios against.")] = None,
+) -> None:
+    """Check rules and scenario files without running them; report every problem found."""
+
+    def body() -> int:
+        from cstosim.api import load_rules, load_scenario
+        from cstosim.errors import CstosimError
+        from cstosim.load import load_file
+
+        _no_duplicates(files)
+        base = _rules(rules)
+        problems = []
+        for path in files:
+            try:
+                doc = load_file(path)
+                if isinstance(doc.data, dict) and "as_of" in doc.data:
+                    load_scenario(path, base)
+                    print(f"ok: {path} (scenario)")
+                else:
+                    load_rules(path)
+                    print(f"ok: {path} (rules)")
+            except CstosimError as exc:
+                problems.extend(exc.diagnostics)
+        if problems:
+            raise CstosimError(problems)
+        return EXIT_OK
+
+    _guard(body)
+
+
+@app.command()
+def test(
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Scenario files or folders (default: scenarios/).")] = None,
+    rules: Annotated[Path | None, typer.Option(help="Rules file to test against.")] = None,
+) -> None:
+    """Run the `expect` blocks of scenario files; exit 1 if any expectation fails."""
+
+    def body() -> int:
+        from cstosim.api import load_scenario
+        from cstosim.errors import CstosimError, Diagnostic, Location
+        from cstosim.evaluate import evaluate
+        from cstosim.expect import check
+
+        files: list[Path] = []
+        for p in paths or [Path("scenarios")]:
+            if p.is_dir():
+                files.extend(sorted(p.glob("*.yaml")) + sorted(p.glob("*.yml")))
+            elif p.exists():
+                files.append(p)
+            else:
+                raise CstosimError([Diagnostic("file_not_found", Location(str(p)),
+                                               f"`{p}` does not exist", "give a file or a folder")])
+        _no_duplicates(files)
+        base = _rules(rules)
+        failed = passed = 0
+        for path in files:
+            compiled, scenario = load_scenario(path, base)
+            if scenario.spec.expect is None:
+                print(f"skip {path}: no expect block")
+                continue
+            report = evaluate(compiled, scenario, explain="off")
+            results = check(report, scenario.spec.expect)
+            bad = [r for r in results if not r.passed]
+            print(f"{'FAIL' if bad else 'ok  '} {path} ({len(results) - len(bad)}/{len(results)})")
+            for r in bad:
+                print(f"     expected {r.expected}; found {r.actual}")
+            failed += len(bad)
+            passed += len(results) - len(bad)
+        print(f"{passed} passed, {failed} failed")
+        return EXIT_EXPECTATION if failed else EXIT_OK
+
+    _guard(body)
+
+
+def _no_duplicates(paths: list[Path]) -> None:
+    from cstosim.errors import CstosimError, Diagnostic, Location
+
+    seen: set[Path] = set()
+    for p in paths:
+        key = p.resolve()
+        if key in seen:
+            raise CstosimError([Diagnostic("duplicate_file", Location(str(p)),
+                                           f"`{p}` is given twice", "name each file once")])
+        seen.add(key)
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        print(f"cstosim {version('cstosim')}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """cstosim: CSTO membership-rules simulation."""
+
+
+def entry() -> None:
+    """Console-script entry point."""
+    app()

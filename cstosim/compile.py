@@ -1,0 +1,415 @@
+"""Step 3 of the pipeline: check a rules model and compile it for evaluation.
+
+:func:`compile_rules` runs named stages over a validated :class:`RulesFile`,
+collecting every problem (with its YAML location) before raising, the way a
+compiler reports all errors rather than the first. The result,
+:class:`CompiledRules`, is trusted by :mod:`cstosim.evaluate`: every id resolves,
+every condition type-checks and is compiled into a callable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
+
+from cstosim import model as m
+from cstosim.conditions import BOOL, DATE, NUM, STR, Compiler, Condition, Schema, Type, enum
+from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
+
+MAX_PROBLEMS = 50
+
+STATE_FIELDS = {"code": STR, "former_soviet": BOOL, "un_member": BOOL}
+PAIR_FIELDS = {k: BOOL for k in ("diplomatic_relations", "conflict", "territorial_dispute",
+                                 "rivalry", "strategic_partnership", "sponsorship",
+                                 "hostility_now", "hostility_past")}
+INCIDENT_FIELDS: dict[str, Type] = {
+    **{k: BOOL for k in ("state_forces", "crossed_border", "shots_fired", "border_delimited",
+                         "internal_unrest", "framed_as_external", "has_actor", "derived",
+                         "requested_art2", "requested_art4")},
+    **{k: NUM for k in ("days_on_territory", "depth_km", "killed", "wounded", "captured",
+                        "casualties")},
+    "start": DATE,
+}
+CHAIN_FIELDS = {"length": NUM, "reaches_rival_bloc": BOOL, "military": BOOL}
+CONFLICT_FIELDS = {"actor_is_party": BOOL, "obligations_to_victim": NUM,
+                   "cascade_obligations": NUM, "cascade_reaches_rival_bloc": BOOL}
+TIER_FIELDS = {"rank": NUM, "in_force": BOOL}
+
+
+def _fields(root: str, fields: Mapping[str, Type]) -> dict[str, Type]:
+    return {f"{root}.{k}": t for k, t in fields.items()}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule from the rules file with its compiled condition. ``spec`` is the
+    validated (frozen) model it came from: id, meaning, source and its own fields."""
+
+    spec: Any
+    when: Condition
+
+    @property
+    def id(self) -> str:
+        return str(self.spec.id)
+
+
+@dataclass(frozen=True)
+class CompiledRules:
+    """A checked rules model, ready to evaluate many scenarios."""
+
+    spec: m.RulesFile
+    file: str
+    labels: tuple[str, ...]
+    rank: Mapping[str, int]
+    params: Mapping[str, Any]
+    param_types: Mapping[str, Type]
+    commitments: tuple[Rule, ...]
+    gates: Mapping[str, Rule]
+    stances: tuple[Rule, ...]
+    classification: tuple[Rule, ...]
+    tensions: tuple[Rule, ...]
+    schemas: Mapping[str, Schema]
+    rule_ids: frozenset[str]
+    victim_interpretation: str | None
+    holders: Mapping[str, str] = field(default_factory=dict)
+
+    def tier(self, body: str, tier: str) -> m.Tier:
+        return self.spec.bodies[body].tiers[tier]
+
+    def member_tier(self, body: str) -> str:
+        """The body's full-member tier: the in-force tier of highest rank."""
+        tiers = self.spec.bodies[body].tiers
+        return max(tiers, key=lambda t: (tiers[t].rank, t))
+
+    def rights_of(self, body: str, tier: str) -> tuple[str, ...]:
+        """Rights of a tier, including those of the tiers it includes."""
+        seen: set[str] = set()
+        rights: set[str] = set()
+        todo = [tier]
+        while todo:
+            t = todo.pop()
+            if t in seen:
+                continue
+            seen.add(t)
+            spec = self.spec.bodies[body].tiers[t]
+            rights.update(spec.rights)
+            todo.extend(spec.includes)
+        return tuple(sorted(rights))
+
+
+def schemas_for(labels: tuple[str, ...], param_types: Mapping[str, Type]) -> dict[str, Schema]:
+    """The typed paths each kind of rule may read."""
+    params = {f"params.{k}": t for k, t in param_types.items()}
+    cls = {"classification.label": enum(*labels), "classification.rank": NUM}
+    incident = _fields("incident", INCIDENT_FIELDS)
+    status = {"status": enum(*m.STATUSES)}
+    admission = {**params, **_fields("candidate", STATE_FIELDS), **_fields("tier", TIER_FIELDS)}
+    labels_or_none = enum(*labels, "none")
+    dispute = {f"dispute.{h}_label": labels_or_none for h in ("victim", "organization", "treaty")}
+    dispute.update({f"dispute.{h}_rank": NUM for h in ("victim", "organization", "treaty")})
+    return {
+        "classification": {**params, **incident},
+        "commitment": {**params, **incident, **cls, **_fields("victim", STATE_FIELDS),
+                       **_fields("actor", STATE_FIELDS), **_fields("debtor", STATE_FIELDS)},
+        "gate:none": admission,
+        "gate:member": {**admission, **_fields("member", {**STATE_FIELDS, **status}),
+                        **_fields("pair", PAIR_FIELDS)},
+        "gate:pact_chain": {**admission, **_fields("chain", CHAIN_FIELDS)},
+        "stance": {**params, **_fields("candidate", STATE_FIELDS), **_fields("tier", TIER_FIELDS),
+                   **_fields("decider", {**STATE_FIELDS, **status}), **_fields("pair", PAIR_FIELDS)},
+        "tension:admission:none": admission,
+        "tension:admission:member": {**admission, **_fields("member", {**STATE_FIELDS, **status}),
+                                     **_fields("pair", PAIR_FIELDS)},
+        "tension:admission:member_partner": {
+            **admission, **_fields("member", {**STATE_FIELDS, **status}),
+            **_fields("other", STATE_FIELDS), **_fields("pair", PAIR_FIELDS),
+            **_fields("link", PAIR_FIELDS)},
+        "tension:admission:pact_chain": {**admission, **_fields("chain", CHAIN_FIELDS)},
+        "tension:incident:none": {**params, **incident, **cls, **_fields("victim", STATE_FIELDS),
+                                  **_fields("actor", STATE_FIELDS),
+                                  **_fields("conflict", CONFLICT_FIELDS)},
+        "tension:dispute:none": {**params, **incident, **dispute},
+    }
+
+
+def param_type(value: object) -> Type:
+    if isinstance(value, bool):
+        return BOOL
+    if isinstance(value, (int, float)):
+        return NUM
+    return STR
+
+
+def value_fits(value: object, t: Type) -> bool:
+    """Whether ``value`` (from YAML or the command line) has type ``t``."""
+    if t is BOOL or t.name == "bool":
+        return isinstance(value, bool)
+    if t.name == "num":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, str)
+
+
+class _Stages:
+    """The named compile stages; each appends to ``problems``."""
+
+    def __init__(self, spec: m.RulesFile, locate: Callable[..., Location]) -> None:
+        self.spec = spec
+        self.locate = locate
+        self.problems: list[Diagnostic] = []
+
+    def problem(self, path: tuple[Any, ...], code: str, message: str, hint: str,
+                key: bool = False) -> None:
+        self.problems.append(Diagnostic(code, self.locate(path, key=key), message, hint))
+
+    def ref(self, path: tuple[Any, ...], kind: str, value: str | None,
+            known: Mapping[str, Any] | set[str] | frozenset[str]) -> bool:
+        if value is None or value in known:
+            return True
+        self.problem(path, f"unknown_{kind}", f"unknown {kind} `{value}`", did_you_mean(value, known))
+        return False
+
+    def resolve_references(self) -> None:
+        s = self.spec
+        labels = [lab.id for lab in s.labels]
+        for i, lab in enumerate(labels):
+            if lab in labels[:i]:
+                self.problem(("labels", i, "id"), "duplicate_id", f"label `{lab}` is listed twice",
+                             "list each label once, least severe first")
+        for b, body in s.bodies.items():
+            self.ref(("bodies", b, "parent"), "body", body.parent, s.bodies)
+            for j, r in enumerate(body.rivals):
+                self.ref(("bodies", b, "rivals", j), "body", r, s.bodies)
+            for t, tier in body.tiers.items():
+                base = ("bodies", b, "tiers", t)
+                for j, r in enumerate(tier.rights):
+                    self.ref((*base, "rights", j), "right", r, s.rights)
+                for j, inc in enumerate(tier.includes):
+                    self.ref((*base, "includes", j), "tier", inc, body.tiers)
+                    if inc in body.tiers and body.tiers[inc].rank >= tier.rank:
+                        self.problem((*base, "includes", j), "tier_order",
+                                     f"tier `{t}` (rank {tier.rank}) includes `{inc}` of "
+                                     f"rank {body.tiers[inc].rank} or higher",
+                                     "a tier can only include the rights of lower-ranked tiers")
+                gate_ids = {g.id for g in s.gates}
+                for j, g in enumerate(tier.gates):
+                    self.ref((*base, "gates", j), "gate", g, gate_ids)
+                self.ref((*base, "procedure"), "procedure", tier.procedure, s.procedures)
+                self.ref((*base, "decided_by"), "tier", tier.decided_by, body.tiers)
+                if tier.status == "in_force" and tier.in_force_from is None:
+                    self.problem(base, "missing_date", f"tier `{t}` is in force but has no `in_force_from`",
+                                 "add `in_force_from: YYYY-MM-DD`")
+                if tier.procedure and not tier.decided_by:
+                    self.problem(base, "missing_field", f"tier `{t}` has a procedure but no `decided_by`",
+                                 "name the tier whose holders decide, e.g. `decided_by: member`")
+        for i, ms in enumerate(s.memberships):
+            self.ref(("memberships", i, "state"), "state", ms.state, s.states)
+            if self.ref(("memberships", i, "body"), "body", ms.body, s.bodies):
+                self.ref(("memberships", i, "tier"), "tier", ms.tier, s.bodies[ms.body].tiers)
+        for i, rel in enumerate(s.relations):
+            for j, st in enumerate(rel.states):
+                self.ref(("relations", i, "states", j), "state", st, s.states)
+            self.ref(("relations", i, "body"), "body", rel.body, s.bodies)
+        for i, c in enumerate(s.commitments):
+            self.check_parties(("commitments", i, "parties"), c.parties, s.states)
+        ids: dict[str, tuple[Any, ...]] = {}
+        for section in ("commitments", "gates", "stances", "classification", "tensions"):
+            for i, rule in enumerate(getattr(s, section)):
+                if rule.id in ids:
+                    first = self.locate(ids[rule.id])
+                    self.problem((section, i, "id"), "duplicate_id",
+                                 f"rule id `{rule.id}` is used twice (first at line {first.line})",
+                                 "give every rule its own id")
+                else:
+                    ids[rule.id] = (section, i, "id")
+        for i, rule in enumerate(s.classification):
+            self.ref(("classification", i, "label"), "label", rule.label, set(labels))
+        for i, rule in enumerate(s.tensions):
+            for j, b in enumerate(rule.bodies):
+                self.ref(("tensions", i, "bodies", j), "body", b, s.bodies)
+        class_ids = {r.id for r in s.classification} | {r.id for r in s.tensions} | {
+            r.id for r in s.commitments}
+        for name, interp in s.interpretations.items():
+            ibase: tuple[str, ...] = ("interpretations", name)
+            for k, v in interp.params.items():
+                if self.ref((*ibase, "params", k), "parameter", k, s.parameters) and not value_fits(
+                        v, param_type(s.parameters[k].value)):
+                    self.problem((*ibase, "params", k), "type_mismatch",
+                                 f"parameter `{k}` takes {param_type(s.parameters[k].value)}, "
+                                 f"got `{v}`", f"the default is `{s.parameters[k].value}`")
+            for key in ("enable", "disable"):
+                for j, rid in enumerate(getattr(interp, key)):
+                    self.ref((*ibase, key, j), "rule", rid, class_ids)
+
+    def check_parties(self, path: tuple[Any, ...], p: m.Parties, states: Mapping[str, Any]) -> None:
+        s = self.spec
+        if p.states is not None:
+            for j, st in enumerate(p.states):
+                self.ref((*path, "states", j), "state", st, states)
+        elif self.ref((*path, "body"), "body", p.body, s.bodies):
+            assert p.body is not None
+            if p.tier is None:
+                self.problem(path, "missing_field", "parties by body need a `tier`",
+                             "e.g. `{body: CSTO, tier: member}`")
+            else:
+                self.ref((*path, "tier"), "tier", p.tier, s.bodies[p.body].tiers)
+
+    def check_dates(self) -> None:
+        """Tier exclusivity in the baseline: no two memberships of one state in one body overlap."""
+        by_key: dict[tuple[str, str], list[tuple[int, m.Membership]]] = {}
+        for i, ms in enumerate(self.spec.memberships):
+            by_key.setdefault((ms.state, ms.body), []).append((i, ms))
+        for (state, body), items in sorted(by_key.items()):
+            items.sort(key=lambda x: x[1].from_)
+            for (_, a), (j, b) in pairwise(items):
+                if a.until is None or b.from_ < a.until:
+                    self.problem(("memberships", j, "from"), "overlapping_membership",
+                                 f"`{state}` already holds `{a.tier}` of `{body}` on {b.from_}",
+                                 "end the earlier membership (`until:`) on or before this date")
+
+    def check_cycles(self) -> None:
+        """Body parents and tier inclusions must not loop."""
+        for name, spec in self.spec.bodies.items():
+            chain = {name}
+            cur: str | None = spec.parent
+            while cur is not None and cur in self.spec.bodies:
+                if cur in chain:
+                    self.problem(("bodies", name, "parent"), "cycle",
+                                 f"body `{name}` is its own ancestor", "break the `parent` cycle")
+                    break
+                chain.add(cur)
+                cur = self.spec.bodies[cur].parent
+
+
+def compile_rules(spec: m.RulesFile, locate: Callable[..., Location], file: str) -> CompiledRules:
+    """Run every compile stage; raise :class:`CstosimError` with all problems found."""
+    st = _Stages(spec, locate)
+    st.resolve_references()
+    st.check_dates()
+    st.check_cycles()
+    labels = tuple(lab.id for lab in spec.labels)
+    param_types = {k: param_type(p.value) for k, p in spec.parameters.items()}
+    schemas = schemas_for(labels, param_types)
+    comp = Compiler(lambda p: locate(p), st.problems)
+
+    def rules(section: str, schema_of: Callable[[Any], str]) -> tuple[Rule, ...]:
+        return tuple(Rule(r, comp.compile(r.when, schemas[schema_of(r)], (section, i, "when")))
+                     for i, r in enumerate(getattr(spec, section)))
+
+    commitments = rules("commitments", lambda r: "commitment")
+    gates = rules("gates", lambda r: f"gate:{r.for_each}")
+    stances = rules("stances", lambda r: "stance")
+    classification = rules("classification", lambda r: "classification")
+    tensions_ok = []
+    for i, r in enumerate(spec.tensions):
+        key = f"tension:{r.scope}:{r.for_each}"
+        if key not in schemas:
+            st.problem(("tensions", i, "for_each"), "bad_scope",
+                       f"`for_each: {r.for_each}` does not apply to scope `{r.scope}`",
+                       "only admission tensions iterate; use `for_each: none`")
+            continue
+        tensions_ok.append(Rule(r, comp.compile(r.when, schemas[key], ("tensions", i, "when"))))
+    if st.problems:
+        raise CstosimError(st.problems[:MAX_PROBLEMS])
+    holders = {name: i.holder for name, i in spec.interpretations.items()}
+    victim = next((n for n, h in holders.items() if h == "victim"), None)
+    return CompiledRules(
+        spec=spec, file=file, labels=labels, rank={lab: i for i, lab in enumerate(labels)},
+        params={k: p.value for k, p in spec.parameters.items()}, param_types=param_types,
+        commitments=commitments, gates={g.id: g for g in gates}, stances=stances,
+        classification=classification, tensions=tuple(tensions_ok), schemas=schemas,
+        rule_ids=frozenset(r.id for r in (*commitments, *gates, *stances, *classification,
+                                          *tensions_ok)),
+        victim_interpretation=victim, holders=holders)
+
+
+def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
+                   locate: Callable[..., Location]) -> tuple[Rule, ...]:
+    """Check a scenario's references against the rules; return its added commitments compiled."""
+    st = _Stages(rules.spec, locate)
+    s = rules.spec
+    for k, v in sc.params.items():
+        if st.ref(("params", k), "parameter", k, s.parameters) and not value_fits(v, rules.param_types[k]):
+            st.problem(("params", k), "type_mismatch",
+                       f"parameter `{k}` takes {rules.param_types[k]}, got `{v}`",
+                       f"the default is `{rules.params[k]}`")
+    for j, name in enumerate(sc.interpretations or []):
+        st.ref(("interpretations", j), "interpretation", name, s.interpretations)
+
+    def body_tier(path: tuple[Any, ...], body: str, tier: str | None) -> None:
+        if st.ref((*path, "body"), "body", body, s.bodies) and tier is not None:
+            st.ref((*path, "tier"), "tier", tier, s.bodies[body].tiers)
+
+    added: list[Rule] = []
+    comp = Compiler(lambda p: locate(p), st.problems)
+    for i, ch in enumerate(sc.changes):
+        base = ("changes", i)
+        if ch.date > sc.as_of:
+            st.problem(base, "after_as_of", f"change dated {ch.date} is after `as_of` ({sc.as_of})",
+                       "move `as_of` later or drop the change")
+        if ch.adopt_tier:
+            body_tier((*base, "adopt_tier"), ch.adopt_tier.body, ch.adopt_tier.tier)
+        if ch.join:
+            st.ref((*base, "join", "state"), "state", ch.join.state, s.states)
+            body_tier((*base, "join"), ch.join.body, ch.join.tier)
+        if ch.leave:
+            st.ref((*base, "leave", "state"), "state", ch.leave.state, s.states)
+            body_tier((*base, "leave"), ch.leave.body, None)
+        for key in ("relation_start", "relation_end"):
+            rc = getattr(ch, key)
+            if rc:
+                for j, code in enumerate(rc.states):
+                    st.ref((*base, key, "states", j), "state", code, s.states)
+                if rc.body:
+                    st.ref((*base, key, "body"), "body", rc.body, s.bodies)
+        if ch.add_commitment:
+            c = ch.add_commitment
+            if c.id in rules.rule_ids:
+                st.problem((*base, "add_commitment", "id"), "duplicate_id",
+                           f"rule id `{c.id}` already exists in the rules", "choose a new id")
+            st.check_parties((*base, "add_commitment", "parties"), c.parties, s.states)
+            added.append(Rule(c, comp.compile(c.when, rules.schemas["commitment"],
+                                              (*base, "add_commitment", "when"))))
+    seen: dict[str, int] = {}
+    for i, ev in enumerate(sc.events):
+        base = ("events", i)
+        if ev.id in seen:
+            st.problem((*base, "incident" if ev.incident else "application", "id"), "duplicate_id",
+                       f"event id `{ev.id}` is used twice", "give every event its own id")
+        seen[ev.id] = i
+        if ev.date > sc.as_of:
+            st.problem(base, "after_as_of", f"event dated {ev.date} is after `as_of` ({sc.as_of})",
+                       "move `as_of` later or drop the event")
+        if ev.application:
+            a = ev.application
+            st.ref((*base, "application", "state"), "state", a.state, s.states)
+            body_tier((*base, "application"), a.body, a.tier)
+        if ev.incident:
+            inc = ev.incident
+            st.ref((*base, "incident", "actor"), "state", inc.actor, s.states)
+            st.ref((*base, "incident", "target"), "state", inc.target, s.states)
+    if sc.expect:
+        ex = sc.expect
+        apps = {e.id for e in sc.events if e.application}
+        incs = {e.id for e in sc.events if e.incident}
+        for i, ea in enumerate(ex.admissions):
+            st.ref(("expect", "admissions", i, "application"), "application", ea.application, apps)
+            for j, g in enumerate(ea.gates_failed or []):
+                st.ref(("expect", "admissions", i, "gates_failed", j), "gate", g, rules.gates)
+        for i, ec in enumerate(ex.classifications):
+            st.ref(("expect", "classifications", i, "incident"), "incident", ec.incident, incs)
+            st.ref(("expect", "classifications", i, "interpretation"), "interpretation",
+                   ec.interpretation, s.interpretations)
+            st.ref(("expect", "classifications", i, "label"), "label", ec.label, set(rules.labels))
+        commitment_ids = {c.id for c in rules.commitments} | {r.id for r in added}
+        for i, eo in enumerate(ex.obligations):
+            st.ref(("expect", "obligations", i, "commitment"), "commitment", eo.commitment,
+                   commitment_ids)
+            st.ref(("expect", "obligations", i, "interpretation"), "interpretation",
+                   eo.interpretation, s.interpretations)
+        for i, et in enumerate(ex.tensions):
+            st.ref(("expect", "tensions", i, "rule"), "rule", et.rule, {t.id for t in rules.tensions})
+    if st.problems:
+        raise CstosimError(st.problems[:MAX_PROBLEMS])
+    return tuple(added)

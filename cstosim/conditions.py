@@ -1,0 +1,312 @@
+"""The condition language: parse, type-check and compile ``when:`` blocks.
+
+A condition is boolean structure in YAML whose leaves are single comparisons::
+
+    all:
+      - incident.days_on_territory >= params.occupation_min_days
+      - not: incident.border_delimited == true
+      - any: [classification.label == aggression, incident.requested_art4 == true]
+
+A leaf is ``PATH OP OPERAND``. ``PATH`` is ``root.field`` from the scope's
+:class:`Schema`; ``OP`` is one of ``== != < <= > >= in not_in``; ``OPERAND`` is
+another path, a number, ``true``/``false``, a date, a quoted string, a bare
+word (an enum value) or a ``[list]`` for ``in``/``not_in``. Everything is
+checked when the rules load, then compiled once into Python closures. User
+text is never evaluated as code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cstosim.errors import Diagnostic, Location, did_you_mean, expected_one_of
+
+Context = Mapping[str, Any]
+"""What a condition reads: root name -> object whose attributes are the fields."""
+
+
+@dataclass(frozen=True)
+class Type:
+    """A field's type: ``num`` (int or float), ``bool``, ``date``, ``str`` or ``enum``."""
+
+    name: str
+    values: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        if self.name == "enum":
+            return "one of " + ", ".join(self.values)
+        return {"num": "a number", "bool": "true/false", "date": "a date", "str": "text"}[self.name]
+
+
+NUM, BOOL, DATE, STR = Type("num"), Type("bool"), Type("date"), Type("str")
+
+
+def enum(*values: str) -> Type:
+    return Type("enum", tuple(values))
+
+
+Schema = Mapping[str, Type]
+"""Full path (``incident.killed``) -> type, for one kind of rule."""
+
+
+@dataclass(frozen=True)
+class LeafResult:
+    """One comparison as evaluated: the text and both sides' values."""
+
+    text: str
+    left: Any
+    right: Any
+    result: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"test": self.text, "left": _jsonable(self.left), "right": _jsonable(self.right),
+                "result": self.result}
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, (frozenset, set, tuple, list)):
+        return sorted(_jsonable(x) for x in v)
+    return v
+
+
+class Condition:
+    """A compiled condition: ``test`` is fast, ``trace`` records every leaf."""
+
+    __slots__ = ("_left", "_op", "_right", "children", "kind", "test", "text")
+
+    def __init__(self, kind: str, children: Sequence[Condition], text: str,
+                 test: Callable[[Context], bool],
+                 left: Callable[[Context], Any] | None = None,
+                 right: Callable[[Context], Any] | None = None,
+                 op: Callable[[Any, Any], bool] | None = None) -> None:
+        self.kind = kind
+        self.children = tuple(children)
+        self.text = text
+        self.test = test
+        self._left, self._right, self._op = left, right, op
+
+    def trace(self, ctx: Context, out: list[LeafResult]) -> bool:
+        """Evaluate without short-circuit, appending every leaf's values to ``out``."""
+        if self.kind == "leaf":
+            assert self._left and self._right and self._op
+            lv, rv = self._left(ctx), self._right(ctx)
+            res = self._op(lv, rv)
+            out.append(LeafResult(self.text, lv, rv, res))
+            return res
+        results = [c.trace(ctx, out) for c in self.children]
+        if self.kind == "all":
+            return all(results)
+        if self.kind == "any":
+            return any(results)
+        return not results[0]
+
+    def paths(self) -> set[str]:
+        """Every path the condition reads (for dependency checks)."""
+        if self.kind == "leaf":
+            return set(re.findall(r"\b[a-z_]+\.[a-z_0-9]+\b", self.text))
+        return set().union(*(c.paths() for c in self.children)) if self.children else set()
+
+
+TRUE = Condition("all", (), "all: []", lambda ctx: True)
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
+    ">": operator.gt, ">=": operator.ge,
+    "in": lambda a, b: a in b, "not_in": lambda a, b: a not in b,
+}
+_LEAF = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(==|!=|<=|>=|<|>|\bnot_in\b|\bin\b)\s*(.+?)\s*\Z")
+_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*\Z")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_NUM = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\Z")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+Locator = Callable[[tuple[Any, ...]], Location]
+
+
+class Compiler:
+    """Compiles conditions against one schema, collecting problems."""
+
+    def __init__(self, locate: Locator, problems: list[Diagnostic]) -> None:
+        self.locate = locate
+        self.problems = problems
+
+    def problem(self, path: tuple[Any, ...], code: str, message: str, hint: str) -> None:
+        self.problems.append(Diagnostic(code, self.locate(path), message, hint))
+
+    def compile(self, raw: Any, schema: Schema, path: tuple[Any, ...]) -> Condition:
+        """Compile ``raw`` (YAML data) found at ``path``; on problems, record them and
+        return a condition that is never true."""
+        if isinstance(raw, bool) and raw is True:
+            return TRUE
+        if isinstance(raw, str):
+            return self._leaf(raw, schema, path)
+        if isinstance(raw, dict) and len(raw) == 1:
+            (key, value), = raw.items()
+            if key in ("all", "any"):
+                if not isinstance(value, list):
+                    self.problem((*path, key), "bad_condition", f"`{key}` needs a list of conditions",
+                                 f"write `{key}: [cond1, cond2]`")
+                    return _NEVER
+                kids = [self.compile(v, schema, (*path, key, i)) for i, v in enumerate(value)]
+                return _combine(key, kids)
+            if key == "not":
+                kid = self.compile(value, schema, (*path, key))
+                inner = kid.test
+                return Condition("not", (kid,), f"not ({kid.text})", lambda c: not inner(c))
+            self.problem(path, "bad_condition", f"unknown condition operator `{key}`",
+                         did_you_mean(str(key), ["all", "any", "not"]))
+            return _NEVER
+        self.problem(path, "bad_condition",
+                     "expected a condition: a comparison or a mapping with one key "
+                     "`all`, `any` or `not`",
+                     "e.g. `incident.killed > 0`, or `all: [a, b]`; `true` means always")
+        return _NEVER
+
+    def _leaf(self, text: str, schema: Schema, path: tuple[Any, ...]) -> Condition:
+        m = _LEAF.match(text)
+        if not m:
+            self.problem(path, "bad_comparison", f"cannot read the comparison `{text}`",
+                         "write `PATH OP VALUE` with OP one of == != < <= > >= in not_in")
+            return _NEVER
+        left_text, op, right_text = m.groups()
+        ltype = self._path_type(left_text, schema, path)
+        if ltype is None:
+            return _NEVER
+        rtype, right = self._operand(right_text, ltype, op, schema, path)
+        if rtype is None:
+            return _NEVER
+        if not self._compatible(ltype, op, rtype, right, text, path):
+            return _NEVER
+        left_get = _getter(left_text)
+        right_get = right if callable(right) else _const(right)
+        fn = _OPS[op]
+        if callable(right):
+            r = right
+
+            def test(c: Context, lg: Any = left_get, f: Any = fn) -> bool:
+                return bool(f(lg(c), r(c)))
+        else:
+            value = right
+
+            def test(c: Context, lg: Any = left_get, f: Any = fn) -> bool:
+                return bool(f(lg(c), value))
+        return Condition("leaf", (), text.strip(), test, left_get, right_get, fn)
+
+    def _path_type(self, text: str, schema: Schema, path: tuple[Any, ...]) -> Type | None:
+        t = schema.get(text)
+        if t is None:
+            root = text.split(".")[0]
+            roots = sorted({p.split(".")[0] for p in schema})
+            if root not in roots:
+                hint = did_you_mean(text, list(schema)) if "." in text else did_you_mean(root, roots)
+                self.problem(path, "unknown_path", f"unknown path `{text}`",
+                             hint + (f" (roots here: {', '.join(roots)})" if "did you" not in hint else ""))
+            else:
+                self.problem(path, "unknown_path", f"unknown path `{text}`",
+                             did_you_mean(text, [p for p in schema if p.startswith(root + ".")]))
+        return t
+
+    def _operand(self, text: str, ltype: Type, op: str, schema: Schema,
+                 path: tuple[Any, ...]) -> tuple[Type | None, Any]:
+        if op in ("in", "not_in"):
+            if not (text.startswith("[") and text.endswith("]")):
+                self.problem(path, "bad_comparison", f"`{op}` needs a list such as `[a, b]`, got `{text}`",
+                             "write the values in square brackets")
+                return None, None
+            items = [s.strip() for s in text[1:-1].split(",") if s.strip()]
+            values = []
+            for item in items:
+                t, v = self._literal(item, ltype, path)
+                if t is None:
+                    return None, None
+                values.append(v)
+            return Type("list", tuple(str(v) for v in values)), frozenset(values)
+        if _PATH.match(text):
+            t = self._path_type(text, schema, path)
+            return (t, _getter(text)) if t else (None, None)
+        return self._literal(text, ltype, path)
+
+    def _literal(self, text: str, ltype: Type, path: tuple[Any, ...]) -> tuple[Type | None, Any]:
+        if text in ("true", "false"):
+            return BOOL, text == "true"
+        if _NUM.match(text):
+            return NUM, float(text) if any(ch in text for ch in ".eE") else int(text)
+        if _DATE.match(text):
+            try:
+                return DATE, dt.date.fromisoformat(text)
+            except ValueError:
+                self.problem(path, "invalid_date", f"`{text}` is not a real date", "write YYYY-MM-DD")
+                return None, None
+        if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+            return STR, text[1:-1]
+        if _WORD.match(text):
+            if ltype.name == "enum" and text not in ltype.values:
+                self.problem(path, "unknown_value", f"`{text}` is not a possible value here",
+                             did_you_mean(text, ltype.values))
+                return None, None
+            return (ltype if ltype.name == "enum" else STR), text
+        self.problem(path, "bad_comparison", f"cannot read the value `{text}`",
+                     "use a number, true/false, a date, a word, a 'quoted string' or a path")
+        return None, None
+
+    def _compatible(self, lt: Type, op: str, rt: Type, right: Any, text: str,
+                    path: tuple[Any, ...]) -> bool:
+        if op in ("in", "not_in"):
+            ok = lt.name in ("enum", "str") or (lt.name == "num" and all(
+                isinstance(v, (int, float)) for v in right))
+            if not ok:
+                self.problem(path, "type_mismatch", f"`{op}` does not apply to {lt} in `{text}`",
+                             "use `in` with enum or text fields")
+            return ok
+        if op in ("<", "<=", ">", ">="):
+            ok = lt.name == rt.name and lt.name in ("num", "date")
+            if not ok:
+                self.problem(path, "type_mismatch",
+                             f"cannot order {lt} against {rt} in `{text}`",
+                             "ordering applies to numbers and dates; compare ranks for labels")
+            return ok
+        same = lt.name == rt.name or {lt.name, rt.name} <= {"enum", "str"}
+        if lt.name == "enum" and rt.name == "enum" and lt.values != rt.values and not callable(right):
+            same = True
+        if not same:
+            self.problem(path, "type_mismatch", f"cannot compare {lt} with {rt} in `{text}`",
+                         f"the left side is {lt}")
+        return same
+
+
+def _getter(text: str) -> Callable[[Context], Any]:
+    root, attr = text.split(".")
+    get = operator.attrgetter(attr)
+    return lambda c: get(c[root])
+
+
+def _const(value: Any) -> Callable[[Context], Any]:
+    return lambda c: value
+
+
+def _combine(kind: str, kids: list[Condition]) -> Condition:
+    tests = tuple(k.test for k in kids)
+    text = f"{kind}: [" + ", ".join(k.text for k in kids) + "]"
+    if kind == "all":
+        if len(tests) == 2:
+            a, b = tests
+            return Condition(kind, kids, text, lambda c: a(c) and b(c))
+        return Condition(kind, kids, text, lambda c: all(t(c) for t in tests))
+    if len(tests) == 2:
+        a, b = tests
+        return Condition(kind, kids, text, lambda c: a(c) or b(c))
+    return Condition(kind, kids, text, lambda c: any(t(c) for t in tests))
+
+
+_NEVER = Condition("any", (), "(invalid condition)", lambda c: False)
+
+
+def describe_values(t: Type) -> str:
+    return expected_one_of(list(t.values)) if t.name == "enum" else str(t)

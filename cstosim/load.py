@@ -1,0 +1,353 @@
+"""Step 1 of the pipeline: YAML text to plain Python data, with locations.
+
+Every file cstosim reads goes through :func:`load_file`. It is safe by
+construction: the libyaml (or pure-Python) *parser* emits events and this
+module builds the data itself, so no YAML tag can construct an object.
+
+What it guarantees, beyond what ``yaml.safe_load`` does:
+
+* every node's line and column are kept (:class:`Document.locate`), so later
+  steps can report errors where the user wrote the value;
+* duplicate keys are errors;
+* only ``true`` and ``false`` are booleans: ``NO``, ``yes``, ``on`` and ``Y``
+  stay strings, as do numbers with leading zeros such as ``0755``;
+* plain ``YYYY-MM-DD`` scalars become dates, and impossible ones
+  (``2021-02-30``) are errors;
+* explicit tags, multiple documents and non-scalar keys are refused;
+* limits on file size, nesting depth, alias count and total nodes (aliases
+  expanded) make hostile files fail fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cstosim.errors import CstosimError, Diagnostic, Location
+
+Parser: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's C parser when PyYAML was built with it (about 3x faster)."""
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds that keep a hostile file from hanging or exhausting memory."""
+
+    max_bytes: int = 16 * 1024 * 1024
+    max_depth: int = 64
+    max_aliases: int = 1000
+    max_nodes: int = 2_000_000
+
+
+DEFAULT_LIMITS = Limits()
+
+_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
+_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\Z")
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})\Z")
+_NULLS = frozenset({"", "~", "null"})
+
+
+@dataclass
+class Document:
+    """The data of one YAML file plus where each value and key was written."""
+
+    file: str
+    data: Any
+    values: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, path: tuple[Any, ...], *, key: bool = False) -> Location:
+        """Location of the value (or key) at ``path``, or of its nearest known parent.
+
+        ``path`` may carry extra elements that are not in the data (pydantic adds
+        union tags to its error locations); those are skipped.
+        """
+        table = self.keys if key else self.values
+        exact = table.get(tuple(path))
+        if exact is not None:
+            return Location(self.file, *exact)
+        best: PathKey = ()
+        for part in path:
+            candidate = (*best, part)
+            if candidate in self.values or candidate in self.keys:
+                best = candidate
+        where = (self.keys.get(best) if key else None) or self.values.get(best) or (1, 1)
+        return Location(self.file, *where)
+
+
+def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
+    """Read a UTF-8 file (a leading byte-order mark is allowed), with clear errors."""
+    name = str(path)
+    try:
+        if path.is_dir():
+            raise _fail(name, "not_a_file", f"`{name}` is a directory, not a file",
+                        "name a YAML file inside it")
+        size = path.stat().st_size
+    except OSError as exc:
+        raise _fail(name, "file_not_found", f"cannot read `{name}`: {exc.strerror}",
+                    "check the path and that the file exists") from None
+    if size > limits.max_bytes:
+        raise _fail(name, "file_too_large",
+                    f"file is {size:,} bytes, over the limit of {limits.max_bytes:,}",
+                    "split the file, or raise the limit if you trust it")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise _fail(name, "file_not_found", f"cannot read `{name}`: {exc.strerror}",
+                    "check the path and your permissions") from None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise CstosimError([Diagnostic(
+            "invalid_utf8", Location(name, line, column),
+            f"byte `0x{raw[exc.start]:02x}` is not valid UTF-8",
+            "save the file as UTF-8")]) from None
+
+
+def load_file(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> Document:
+    """Read and parse one YAML file whose top level must be a mapping."""
+    p = Path(path)
+    return load_text(read_text(p, limits), str(p), limits)
+
+
+def load_text(text: str, name: str = "<string>", limits: Limits = DEFAULT_LIMITS) -> Document:
+    """Parse YAML text into a :class:`Document` whose data is a mapping."""
+    if len(text) > limits.max_bytes:
+        raise _fail(name, "file_too_large",
+                    f"text is {len(text):,} characters, over the limit of {limits.max_bytes:,}",
+                    "split the file")
+    if not text.strip() or all(
+        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
+    ):
+        raise _fail(name, "empty_file", "the file is empty", "write a YAML mapping, e.g. `name: ...`")
+    enabled = gc.isenabled()
+    gc.disable()  # a large load allocates many containers; collecting mid-way only costs time
+    try:
+        doc = _Builder(name, limits).build(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Location(name, mark.line + 1, mark.column + 1) if mark else Location(name)
+        problem = (exc.problem or exc.context or "invalid YAML").rstrip(".")
+        hint = _syntax_hint(problem)
+        if mark and _char_at(text, mark.line, mark.column) == "\t":
+            problem, hint = "a tab character", "indent with spaces; YAML does not allow tabs"
+        raise CstosimError([Diagnostic("yaml_syntax", where, f"YAML syntax error: {problem}",
+                                       hint)]) from None
+    except yaml.YAMLError as exc:
+        raise _fail(name, "yaml_syntax", f"YAML error: {exc}", "check the file's syntax") from None
+    except RecursionError:
+        raise _fail(name, "too_deep", "the document is nested too deeply",
+                    f"keep nesting under {limits.max_depth} levels") from None
+    finally:
+        if enabled:
+            gc.enable()
+    if not isinstance(doc.data, dict):
+        kind = _kind(doc.data)
+        raise CstosimError([Diagnostic("expected_mapping", doc.locate(()),
+                                       f"expected a mapping at the top of the file, found {kind}",
+                                       "start the file with `key: value` lines")])
+    return doc
+
+
+def _syntax_hint(problem: str) -> str:
+    if "\t" in problem or "tab" in problem:
+        return "indent with spaces; YAML does not allow tabs"
+    if "expected ',' or ']'" in problem or "expected ',' or '}'" in problem:
+        return "close the bracket or add the missing comma"
+    if "mapping values are not allowed" in problem:
+        return "put a space after each `:` and quote values that contain `: `"
+    return "check indentation, quoting and brackets near this place"
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n")
+    if line < len(lines) and column < len(lines[line]):
+        return lines[line][column]
+    return ""
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"the value `{value}`"
+
+
+def _fail(file: str, code: str, message: str, hint: str) -> CstosimError:
+    return CstosimError([Diagnostic(code, Location(file), message, hint)])
+
+
+class _Builder:
+    """Builds data from parser events, iteratively, counting what it builds."""
+
+    def __init__(self, name: str, limits: Limits) -> None:
+        self.name = name
+        self.limits = limits
+        self.nodes = 0
+        self.aliases = 0
+        self.anchors: dict[str, tuple[Any, int]] = {}
+
+    def error(self, code: str, mark: Any, message: str, hint: str) -> CstosimError:
+        return CstosimError([Diagnostic(code, Location(self.name, mark.line + 1, mark.column + 1),
+                                        message, hint)])
+
+    def build(self, text: str) -> Document:
+        doc = Document(self.name, None)
+        values, keys = doc.values, doc.keys
+        # Each frame: [container, path, pending_key, anchor, first_node_count]
+        stack: list[list[Any]] = []
+        documents = 0
+        root: Any = None
+        events: Iterator[Any] = yaml.parse(text, Loader=Parser)
+        max_depth, max_nodes = self.limits.max_depth, self.limits.max_nodes
+        for event in events:
+            kind = type(event)
+            if kind is yaml.ScalarEvent or kind is yaml.AliasEvent:
+                mark = event.start_mark
+                if kind is yaml.AliasEvent:
+                    value, size = self._alias(event)
+                else:
+                    if event.tag is not None and event.tag != "!":
+                        raise self._tag_error(event)
+                    value = self._scalar(event) if not event.style else event.value
+                    size = 1
+                    if event.anchor is not None:
+                        self.anchors[event.anchor] = (value, 1)
+                self.nodes += size
+                if self.nodes > max_nodes:
+                    raise self._too_many(mark)
+                if not stack:
+                    root = value
+                    values[()] = (mark.line + 1, mark.column + 1)
+                    continue
+                frame = stack[-1]
+                container = frame[0]
+                if type(container) is dict:
+                    if frame[2] is None:
+                        if kind is yaml.AliasEvent:
+                            raise self.error("bad_key", mark, "a mapping key must be a plain string",
+                                             "write the key as plain text")
+                        key = event.value
+                        if key in container:
+                            first = keys[(*frame[1], key)]
+                            raise self.error("duplicate_key", mark,
+                                             f"duplicate key `{key}` (first written at line {first[0]})",
+                                             "remove one of the two, or merge them")
+                        frame[2] = key
+                        keys[(*frame[1], key)] = (mark.line + 1, mark.column + 1)
+                        container[key] = None
+                        continue
+                    key = frame[2]
+                    container[key] = value
+                    frame[2] = None
+                    values[(*frame[1], key)] = (mark.line + 1, mark.column + 1)
+                else:
+                    values[(*frame[1], len(container))] = (mark.line + 1, mark.column + 1)
+                    container.append(value)
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                mark = event.start_mark
+                if event.tag is not None and event.tag != "!" and not event.implicit:
+                    raise self._tag_error(event)
+                if len(stack) >= max_depth:
+                    raise self.error("too_deep", mark,
+                                     f"nesting is deeper than {max_depth} levels",
+                                     "flatten the structure; no cstosim file needs this depth")
+                self.nodes += 1
+                if self.nodes > max_nodes:
+                    raise self._too_many(mark)
+                new: Any = {} if kind is yaml.MappingStartEvent else []
+                if not stack:
+                    path: PathKey = ()
+                    root = new
+                else:
+                    frame = stack[-1]
+                    parent = frame[0]
+                    if type(parent) is dict:
+                        if frame[2] is None:
+                            raise self.error("bad_key", mark, "a mapping key must be a plain string",
+                                             "write the key as plain text, not a list or mapping")
+                        path = (*frame[1], frame[2])
+                        parent[frame[2]] = new
+                        frame[2] = None
+                    else:
+                        path = (*frame[1], len(parent))
+                        parent.append(new)
+                values[path] = (mark.line + 1, mark.column + 1)
+                stack.append([new, path, None, event.anchor, self.nodes])
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                frame = stack.pop()
+                if frame[3] is not None:
+                    self.anchors[frame[3]] = (frame[0], self.nodes - frame[4] + 1)
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise self.error("multiple_documents", event.start_mark,
+                                     "the file holds more than one YAML document",
+                                     "remove the `---` line; cstosim reads one document per file")
+        doc.data = root
+        return doc
+
+    def _alias(self, event: Any) -> tuple[Any, int]:
+        self.aliases += 1
+        if self.aliases > self.limits.max_aliases:
+            raise self.error("too_many_aliases", event.start_mark,
+                             f"more than {self.limits.max_aliases} aliases",
+                             "write the values out; aliases this many look like an alias bomb")
+        found = self.anchors.get(event.anchor)
+        if found is None:
+            raise self.error("yaml_syntax", event.start_mark,
+                             f"alias `*{event.anchor}` names no anchor defined before it",
+                             "define `&name` before using `*name`")
+        return found
+
+    def _too_many(self, mark: Any) -> CstosimError:
+        return self.error("too_many_nodes", mark,
+                          f"the document expands to more than {self.limits.max_nodes:,} values",
+                          "aliases multiply values; write a smaller file")
+
+    def _tag_error(self, event: Any) -> CstosimError:
+        return self.error("tag_not_allowed", event.start_mark,
+                          f"YAML tag `{event.tag}` is not allowed",
+                          "remove the tag; quote the value if you want a string")
+
+    def _scalar(self, event: Any) -> Any:
+        text: str = event.value
+        if text in _NULLS:
+            return None
+        if text == "true":
+            return True
+        if text == "false":
+            return False
+        first = text[0]
+        if first.isdigit() or first in "-+.":
+            if _INT.match(text):
+                return int(text)
+            if _FLOAT.match(text):
+                return float(text)
+            m = _DATE.match(text)
+            if m:
+                try:
+                    return dt.date(int(m[1]), int(m[2]), int(m[3]))
+                except ValueError:
+                    raise self.error("invalid_date", event.start_mark,
+                                     f"`{text}` is not a real date",
+                                     "write a calendar date as YYYY-MM-DD") from None
+        return text

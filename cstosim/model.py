@@ -1,0 +1,536 @@
+"""Step 2 of the pipeline: the YAML-facing models of rules and scenario files.
+
+These pydantic models are the edge: strict types, unknown fields rejected with
+a "did you mean", ISO codes checked against ``pycountry``. Conditions (``when``)
+are kept as raw data here and checked by :mod:`cstosim.compile`, which reports
+them at their YAML location. The engine never works on these models directly;
+it works on what ``compile`` builds from them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from functools import cache
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+FORMAT_VERSION = 1
+"""Version of the rules and scenario file formats (the ``cstosim:`` key)."""
+
+STATUSES = ("active", "suspended", "frozen", "withdrawn")
+SEVERITIES = ("low", "moderate", "high", "critical")
+COMMITMENT_TYPES = ("defence", "consultation", "non_aggression", "neutrality", "offence")
+RELATION_KINDS = (
+    "no_diplomatic_relations",
+    "conflict",
+    "territorial_dispute",
+    "rivalry",
+    "strategic_partnership",
+    "sponsorship",
+    "hostility",
+)
+
+
+@cache
+def _countries() -> tuple[frozenset[str], dict[str, str]]:
+    import pycountry  # imported here: loading its database costs start-up time
+
+    alpha3 = frozenset(c.alpha_3 for c in pycountry.countries)
+    by_alpha2 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
+    return alpha3, by_alpha2
+
+
+@cache
+def _subdivisions() -> frozenset[str]:
+    import pycountry
+
+    return frozenset(s.code for s in pycountry.subdivisions)
+
+
+def check_state_code(code: str) -> str:
+    """Accept an ISO 3166-1 alpha-3 code; refuse anything else with a hint."""
+    alpha3, by_alpha2 = _countries()
+    if code in alpha3:
+        return code
+    if code.upper() in alpha3:
+        hint = f"codes are upper case: `{code.upper()}`"
+    elif code.upper() in by_alpha2:
+        hint = f"`{code}` is an alpha-2 code; use the alpha-3 code `{by_alpha2[code.upper()]}`"
+    else:
+        close = difflib.get_close_matches(code.upper(), sorted(alpha3), n=3)
+        hint = ("did you mean " + " or ".join(f"`{c}`" for c in close) + "?") if close else (
+            "use an ISO 3166-1 alpha-3 code such as `ARM` or `PAK`")
+    raise PydanticCustomError("unknown_state", "unknown state code `{code}`",
+                              {"code": code, "hint": hint})
+
+
+def check_location_code(code: str) -> str:
+    """Accept an ISO 3166-2 subdivision code such as ``AM-SU``."""
+    if code in _subdivisions():
+        return code
+    prefix = code.split("-")[0].upper()
+    close = difflib.get_close_matches(
+        code.upper(), sorted(s for s in _subdivisions() if s.startswith(prefix + "-")), n=3)
+    hint = ("did you mean " + " or ".join(f"`{c}`" for c in close) + "?") if close else (
+        "use an ISO 3166-2 code such as `AM-SU` (Syunik)")
+    raise PydanticCustomError("unknown_location", "unknown location code `{code}`",
+                              {"code": code, "hint": hint})
+
+
+StateCode = Annotated[str, AfterValidator(check_state_code)]
+LocationCode = Annotated[str, AfterValidator(check_location_code)]
+Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=80)]
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+Count = Annotated[int, Field(ge=0, le=10_000_000)]
+Scalar = bool | int | float | str | dt.date
+Condition = Annotated[Any, Field(description="A condition: a comparison string, or "
+                                             "`{all: [...]}`, `{any: [...]}`, `{not: ...}`.")]
+
+
+class Strict(BaseModel):
+    """Base of every YAML-facing model: strict, frozen, no unknown fields."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_unknown_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            allowed = set(cls.model_fields) | {
+                f.alias for f in cls.model_fields.values() if f.alias}
+            for key in data:
+                if key not in allowed:
+                    close = difflib.get_close_matches(str(key), sorted(allowed), n=2)
+                    hint = ("did you mean " + " or ".join(f"`{c}`" for c in close) + "?"
+                            if close else "allowed here: " + ", ".join(
+                                f"`{a}`" for a in sorted(allowed)))
+                    raise PydanticCustomError("unknown_field", "unknown field `{field}`",
+                                              {"field": key, "hint": hint})
+        return data
+
+
+class Sourced(Strict):
+    """Something that rests on a source: a one-line meaning and a citation."""
+
+    meaning: Text = Field(description="One line saying what this means.")
+    source: Text = Field(description="Treaty article, URL or FACTS.md reference it rests on.")
+
+
+# ---- rules file ---------------------------------------------------------------------
+
+
+class Label(Sourced):
+    """A classification label; labels are listed from least to most severe."""
+
+    id: Id
+
+
+class Parameter(Sourced):
+    """A named value the rules refer to as ``params.NAME``."""
+
+    value: bool | int | float | str
+
+
+class Right(Sourced):
+    """A right a tier grants (e.g. decisive vote)."""
+
+
+class Procedure(Sourced):
+    """How a body decides, with explicit semantics for abstention and absence."""
+
+    rule: Literal["consensus", "majority", "unanimity"]
+    abstention: Literal["does_not_block", "blocks"] = Field(
+        description="Under consensus: whether an abstaining decider blocks.")
+    absence: Literal["does_not_block", "blocks"] = Field(
+        description="Under consensus: whether an absent decider blocks.")
+
+
+class Tier(Sourced):
+    """A status within a body: its rights, gates and admission procedure."""
+
+    rank: Annotated[int, Field(ge=0, le=100)]
+    status: Literal["in_force", "proposed"]
+    in_force_from: dt.date | None = None
+    proposed_on: dt.date | None = None
+    rights: list[Id] = Field(default_factory=list)
+    includes: list[Id] = Field(default_factory=list,
+                               description="Tiers of the same body whose rights this tier also has.")
+    duties: list[Text] = Field(default_factory=list)
+    gates: list[Id] = Field(default_factory=list)
+    procedure: Id | None = None
+    decided_by: Id | None = Field(default=None, description="Tier whose holders decide admissions.")
+
+
+class Body(Sourced):
+    """An organization or organ with tiers."""
+
+    name: Text
+    parent: Id | None = None
+    rivals: list[Id] = Field(default_factory=list)
+    tiers: dict[Id, Tier]
+
+
+class State(Strict):
+    """A state's standing attributes."""
+
+    name: Text | None = None
+    former_soviet: bool
+    un_member_from: dt.date | None
+    source: Text
+
+
+class Membership(Strict):
+    """A state's tier in a body over a period, with its status."""
+
+    state: StateCode
+    body: Id
+    tier: Id
+    from_: dt.date = Field(alias="from")
+    until: dt.date | None = None
+    status: Literal["active", "suspended", "frozen", "withdrawn"] = "active"
+    source: Text
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Membership:
+        if self.until is not None and self.until < self.from_:
+            raise PydanticCustomError("dates_out_of_order",
+                                      "`until` ({until}) is before `from` ({start})",
+                                      {"until": str(self.until), "start": str(self.from_),
+                                       "hint": "swap the dates or fix the typo"})
+        return self
+
+
+class Relation(Strict):
+    """A dated fact between two states (``sponsorship`` is directed: first sponsors second)."""
+
+    kind: Literal["no_diplomatic_relations", "conflict", "territorial_dispute", "rivalry",
+                  "strategic_partnership", "sponsorship", "hostility"]
+    states: Annotated[list[StateCode], Field(min_length=2, max_length=2)]
+    body: Id | None = None
+    from_: dt.date = Field(alias="from")
+    until: dt.date | None = None
+    source: Text
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Relation:
+        if self.until is not None and self.until < self.from_:
+            raise PydanticCustomError("dates_out_of_order",
+                                      "`until` ({until}) is before `from` ({start})",
+                                      {"until": str(self.until), "start": str(self.from_),
+                                       "hint": "swap the dates or fix the typo"})
+        if self.states[0] == self.states[1]:
+            raise PydanticCustomError("self_relation", "a relation needs two different states",
+                                      {"hint": "name two states"})
+        return self
+
+
+class Parties(Strict):
+    """Who is bound: the holders of a tier of a body, or a list of states."""
+
+    body: Id | None = None
+    tier: Id | None = None
+    states: list[StateCode] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Parties:
+        if (self.states is None) == (self.body is None):
+            raise PydanticCustomError(
+                "bad_parties", "give either `body` and `tier`, or `states`",
+                {"hint": "e.g. `{body: CSTO, tier: member}` or `{states: [AZE, TUR]}`"})
+        return self
+
+
+class Commitment(Sourced):
+    """An obligation created by a treaty clause, coded after ATOP."""
+
+    id: Id
+    type: Literal["defence", "consultation", "non_aggression", "neutrality", "offence"]
+    treaty: Text
+    article: Text
+    parties: Parties
+    from_: dt.date = Field(alias="from")
+    until: dt.date | None = None
+    owed_by: Literal["other_parties", "actor"] = Field(
+        description="`other_parties`: every party but the victim owes it to the victim; "
+                    "`actor`: the attacking party owes it to the victim.")
+    strength: Literal["immediate", "as_deemed_necessary", "negotiated", "consult", "refrain"]
+    military: bool = Field(description="Whether the assistance may include armed force.")
+    judged_by: Literal["interpretation", "victim"] = Field(
+        description="Whose classification triggers it: the interpretation being evaluated, "
+                    "or the victim's own reading ('in the opinion of one party').")
+    when: Condition
+
+
+class Gate(Sourced):
+    """An admission criterion; with ``for_each: member`` it must hold for every member."""
+
+    id: Id
+    for_each: Literal["none", "member", "pact_chain"] = "none"
+    when: Condition
+
+
+class StanceRule(Sourced):
+    """Predicts a decider's stance on an application; the first matching rule wins."""
+
+    id: Id
+    stance: Literal["object", "absent", "abstain", "support"]
+    when: Condition
+
+
+class ClassificationRule(Sourced):
+    """Assigns a label to an incident; the most severe matching label wins."""
+
+    id: Id
+    label: Id
+    enabled: bool = True
+    when: Condition
+
+
+class TensionRule(Sourced):
+    """Finds friction: kind, severity, and the parties it involves."""
+
+    id: Id
+    kind: Text
+    severity: Literal["low", "moderate", "high", "critical"]
+    scope: Literal["admission", "incident", "dispute"]
+    for_each: Literal["none", "member", "member_partner", "pact_chain"] = "none"
+    bodies: list[Id] = Field(default_factory=list,
+                             description="Admission scope: the bodies it applies to (all if empty).")
+    parties: list[Literal["candidate", "member", "other", "actor", "victim", "body",
+                          "chain_end"]] = Field(min_length=1)
+    when: Condition
+
+
+class Interpretation(Sourced):
+    """A named reading: parameter overrides and rule switches."""
+
+    holder: Literal["treaty", "organization", "victim"]
+    params: dict[Id, bool | int | float | str] = Field(default_factory=dict)
+    enable: list[Id] = Field(default_factory=list)
+    disable: list[Id] = Field(default_factory=list)
+
+
+class RulesFile(Strict):
+    """The whole rules model (`rules.yaml`)."""
+
+    cstosim: Literal[1] = Field(description="File format version.")
+    name: Text
+    description: Text | None = None
+    defaults: dict[Literal["diplomatic_relations"], bool] = Field(
+        description="World assumptions stated explicitly, e.g. that states have diplomatic "
+                    "relations unless a `no_diplomatic_relations` relation says otherwise.")
+    labels: Annotated[list[Label], Field(min_length=1)]
+    parameters: dict[Id, Parameter] = Field(default_factory=dict)
+    rights: dict[Id, Right] = Field(default_factory=dict)
+    procedures: dict[Id, Procedure] = Field(default_factory=dict)
+    bodies: dict[Id, Body]
+    states: dict[StateCode, State]
+    memberships: list[Membership] = Field(default_factory=list)
+    relations: list[Relation] = Field(default_factory=list)
+    commitments: list[Commitment] = Field(default_factory=list)
+    gates: list[Gate] = Field(default_factory=list)
+    stances: list[StanceRule] = Field(default_factory=list)
+    classification: list[ClassificationRule] = Field(default_factory=list)
+    tensions: list[TensionRule] = Field(default_factory=list)
+    interpretations: dict[Id, Interpretation]
+
+
+# ---- scenario file ------------------------------------------------------------------
+
+
+class AdoptTier(Strict):
+    body: Id
+    tier: Id
+    on: dt.date
+
+
+class Join(Strict):
+    state: StateCode
+    body: Id
+    tier: Id
+    on: dt.date
+    status: Literal["active", "suspended", "frozen", "withdrawn"] = "active"
+
+
+class Leave(Strict):
+    state: StateCode
+    body: Id
+    on: dt.date
+
+
+class RelationChange(Strict):
+    kind: Literal["no_diplomatic_relations", "conflict", "territorial_dispute", "rivalry",
+                  "strategic_partnership", "sponsorship", "hostility"]
+    states: Annotated[list[StateCode], Field(min_length=2, max_length=2)]
+    on: dt.date
+    body: Id | None = None
+
+
+class Change(Strict):
+    """One what-if change; exactly one key."""
+
+    adopt_tier: AdoptTier | None = None
+    join: Join | None = None
+    leave: Leave | None = None
+    relation_start: RelationChange | None = None
+    relation_end: RelationChange | None = None
+    add_commitment: Commitment | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Change:
+        if sum(v is not None for v in self.__dict__.values()) != 1:
+            raise PydanticCustomError(
+                "one_key", "each change has exactly one key",
+                {"hint": "one of `adopt_tier`, `join`, `leave`, `relation_start`, "
+                         "`relation_end`, `add_commitment`"})
+        return self
+
+    @property
+    def date(self) -> dt.date:
+        for v in (self.adopt_tier, self.join, self.leave, self.relation_start, self.relation_end):
+            if v is not None:
+                return v.on
+        assert self.add_commitment is not None
+        return self.add_commitment.from_
+
+
+class Request(Strict):
+    """A request by the victim under a treaty article."""
+
+    article: Literal["art2", "art4"]
+    date: dt.date
+
+
+class Incident(Strict):
+    """What happened, as facts; the engine classifies it."""
+
+    id: Id
+    actor: StateCode | None = Field(description="The state whose forces acted; null if none is "
+                                                "identified (e.g. internal unrest).")
+    target: StateCode
+    locations: list[LocationCode] = Field(default_factory=list)
+    start: dt.date
+    end: dt.date | None = None
+    state_forces: bool
+    crossed_border: bool
+    days_on_territory: Count
+    depth_km: Annotated[float, Field(ge=0, le=10_000)]
+    killed: Count
+    wounded: Count
+    captured: Count
+    shots_fired: bool
+    border_delimited: bool
+    internal_unrest: bool = False
+    framed_as_external: bool = Field(
+        default=False, description="The host frames internal unrest as externally driven.")
+    requests: list[Request] = Field(default_factory=list)
+    source: Text | None = None
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Incident:
+        if self.end is not None and self.end < self.start:
+            raise PydanticCustomError("dates_out_of_order", "`end` ({end}) is before `start` ({start})",
+                                      {"end": str(self.end), "start": str(self.start),
+                                       "hint": "swap the dates or fix the typo"})
+        if self.actor is not None and self.actor == self.target:
+            raise PydanticCustomError("self_incident", "the actor and the target are the same state",
+                                      {"hint": "for unrest inside a state, set `actor: null` and "
+                                               "`internal_unrest: true`"})
+        for r in self.requests:
+            if r.date < self.start:
+                raise PydanticCustomError(
+                    "dates_out_of_order", "a request ({date}) is dated before the incident started",
+                    {"date": str(r.date), "hint": "requests follow the incident"})
+        return self
+
+
+class Application(Strict):
+    """A state applies for a tier of a body."""
+
+    id: Id
+    state: StateCode
+    body: Id
+    tier: Id
+    date: dt.date
+
+
+class Event(Strict):
+    """One event; exactly one key."""
+
+    incident: Incident | None = None
+    application: Application | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Event:
+        if (self.incident is None) == (self.application is None):
+            raise PydanticCustomError("one_key", "each event has exactly one key",
+                                      {"hint": "`incident` or `application`"})
+        return self
+
+    @property
+    def date(self) -> dt.date:
+        return self.incident.start if self.incident else self.application.date  # type: ignore[union-attr]  # one is set, checked above
+
+    @property
+    def id(self) -> str:
+        return self.incident.id if self.incident else self.application.id  # type: ignore[union-attr]  # one is set, checked above
+
+
+class ExpectAdmission(Strict):
+    application: Id
+    admitted: bool | None = None
+    gates_failed: list[Id] | None = None
+    objectors: list[StateCode] | None = None
+
+
+class ExpectClassification(Strict):
+    incident: Id
+    interpretation: Id
+    label: Id
+
+
+class ExpectObligation(Strict):
+    commitment: Id
+    debtor: StateCode | None = None
+    creditor: StateCode | None = None
+    interpretation: Id | None = None
+    present: bool = True
+
+
+class ExpectTension(Strict):
+    kind: Text
+    parties: list[StateCode] = Field(default_factory=list,
+                                     description="States that must all be among the parties.")
+    rule: Id | None = None
+    present: bool = True
+
+
+class Expect(Strict):
+    """Outcomes the scenario must produce (checked by `cstosim test`)."""
+
+    admissions: list[ExpectAdmission] = Field(default_factory=list)
+    classifications: list[ExpectClassification] = Field(default_factory=list)
+    obligations: list[ExpectObligation] = Field(default_factory=list)
+    tensions: list[ExpectTension] = Field(default_factory=list)
+
+
+class ScenarioFile(Strict):
+    """A what-if on top of the baseline world."""
+
+    cstosim: Literal[1]
+    name: Text
+    description: Text | None = None
+    rules: Text | None = Field(default=None, description="Rules file, relative to this file; "
+                                                         "the bundled rules when omitted.")
+    as_of: dt.date
+    interpretations: list[Id] | None = Field(
+        default=None, description="Readings to compare; every interpretation when omitted.")
+    params: dict[Id, bool | int | float | str] = Field(default_factory=dict)
+    changes: list[Change] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list)
+    expect: Expect | None = None
