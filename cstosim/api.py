@@ -11,13 +11,14 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from types import UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from cstosim import model as m
 from cstosim.compile import CompiledRules, Rule, check_scenario, compile_rules
-from cstosim.errors import CstosimError, Diagnostic, Location
+from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
 from cstosim.load import Document, load_file, load_text
 
 _PACKAGED = Path(__file__).resolve().parent / "data" / "rules.yaml"
@@ -51,7 +52,42 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts).replace("from_", "from")
 
 
-def diagnostics_from(exc: ValidationError, doc: Document) -> list[Diagnostic]:
+def fields_at(root: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The field names (YAML spelling) of the model found at ``loc`` under ``root``."""
+    current: Any = root
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            fields = {(f.alias or name): f for name, f in current.model_fields.items()}
+            if part not in fields:
+                return []
+            current = fields[part].annotation
+        elif get_origin(current) in (list, dict):
+            current = get_args(current)[-1]
+        else:
+            return []
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [f.alias or name for name, f in current.model_fields.items()]
+    return []
+
+
+def _unwrap(t: Any) -> Any:
+    """Strip Optional, Annotated and unions down to a model or container type."""
+    while True:
+        origin = get_origin(t)
+        if origin is Annotated:
+            t = get_args(t)[0]
+        elif origin in (Union, UnionType):
+            models = [a for a in get_args(t) if a is not type(None)]
+            t = next((a for a in models if isinstance(a, type) and issubclass(a, BaseModel)
+                      or get_origin(a) in (list, dict)), models[0])
+        else:
+            return t
+
+
+def diagnostics_from(exc: ValidationError, doc: Document, root: type[BaseModel]
+                     ) -> list[Diagnostic]:
     """Translate pydantic errors into located diagnostics, one per problem."""
     out: list[Diagnostic] = []
     seen: set[tuple[Any, ...]] = set()
@@ -59,9 +95,12 @@ def diagnostics_from(exc: ValidationError, doc: Document) -> list[Diagnostic]:
         loc = tuple("from" if p == "from_" else p for p in err["loc"])
         kind = err["type"]
         ctx = err.get("ctx") or {}
-        if kind == "unknown_field":
-            where = doc.locate((*loc, ctx["field"]), key=True)
-            out.append(Diagnostic("unknown_field", where, err["msg"], str(ctx.get("hint", ""))))
+        if kind == "extra_forbidden":
+            where = doc.locate(loc, key=True)
+            allowed = fields_at(root, loc[:-1])
+            out.append(Diagnostic("unknown_field", where, f"unknown field `{loc[-1]}`",
+                                  did_you_mean(str(loc[-1]), allowed) if allowed else
+                                  "remove it"))
             continue
         # A union reports one error per member; keep the first per location.
         key = tuple(p for p in loc if not (isinstance(p, str) and not p.isidentifier()))
@@ -106,7 +145,7 @@ def validate_model(cls: type[ModelT], doc: Document) -> ModelT:
     try:
         return cls.model_validate(doc.data)
     except ValidationError as exc:
-        raise CstosimError(diagnostics_from(exc, doc)) from None
+        raise CstosimError(diagnostics_from(exc, doc, cls)) from None
 
 
 def load_rules(path: str | os.PathLike[str] | None = None) -> CompiledRules:

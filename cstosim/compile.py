@@ -389,6 +389,12 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
             inc = ev.incident
             st.ref((*base, "incident", "actor"), "state", inc.actor, s.states)
             st.ref((*base, "incident", "target"), "state", inc.target, s.states)
+            alpha2 = m.alpha2_of(inc.target)
+            for j, loc in enumerate(inc.locations):
+                if not loc.startswith(alpha2 + "-"):
+                    st.problem((*base, "incident", "locations", j), "location_outside_target",
+                               f"location `{loc}` is not in the target state `{inc.target}`",
+                               f"use a subdivision code starting with `{alpha2}-`")
     if sc.expect:
         ex = sc.expect
         apps = {e.id for e in sc.events if e.application}

@@ -50,6 +50,12 @@ def _subdivisions() -> frozenset[str]:
     return frozenset(s.code for s in pycountry.subdivisions)
 
 
+def alpha2_of(alpha3: str) -> str:
+    """The ISO 3166-1 alpha-2 code of a known alpha-3 code."""
+    _, by_alpha2 = _countries()
+    return next(a2 for a2, a3 in by_alpha2.items() if a3 == alpha3)
+
+
 def check_state_code(code: str) -> str:
     """Accept an ISO 3166-1 alpha-3 code; refuse anything else with a hint."""
     alpha3, by_alpha2 = _countries()
@@ -94,22 +100,6 @@ class Strict(BaseModel):
     """Base of every YAML-facing model: strict, frozen, no unknown fields."""
 
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True, populate_by_name=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_unknown_fields(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            allowed = set(cls.model_fields) | {
-                f.alias for f in cls.model_fields.values() if f.alias}
-            for key in data:
-                if key not in allowed:
-                    close = difflib.get_close_matches(str(key), sorted(allowed), n=2)
-                    hint = ("did you mean " + " or ".join(f"`{c}`" for c in close) + "?"
-                            if close else "allowed here: " + ", ".join(
-                                f"`{a}`" for a in sorted(allowed)))
-                    raise PydanticCustomError("unknown_field", "unknown field `{field}`",
-                                              {"field": key, "hint": hint})
-        return data
 
 
 class Sourced(Strict):
