@@ -1,0 +1,253 @@
+"""Each evaluation stage on the default rules: world as of a date, admissions,
+classification, obligations, cascades, tensions and the baseline difference."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from helpers import incident_yaml, labels, run, scenario_text
+
+from cstosim.compile import CompiledRules
+from cstosim.evaluate import World, decide
+from cstosim.model import Procedure
+from cstosim.report import Stance
+
+
+def application(state: str, body: str, tier: str, date: str, aid: str = "app") -> str:
+    return f"  - application: {{id: {aid}, state: {state}, body: {body}, tier: {tier}, date: {date}}}\n"
+
+
+# ---- world as of a date ---------------------------------------------------------------
+
+
+def test_membership_history_answers_as_of_any_date(rules: CompiledRules) -> None:
+    w = World(rules, None, (), [])
+    members = lambda d: [x.state for x in w.body_members("CSTO", dt.date.fromisoformat(d))]  # noqa: E731 - local shorthand
+    assert members("1995-01-01") == ["ARM", "AZE", "BLR", "GEO", "KAZ", "KGZ", "RUS", "TJK", "UZB"]
+    assert members("2000-01-01") == ["ARM", "BLR", "KAZ", "KGZ", "RUS", "TJK"]
+    assert "UZB" in members("2008-01-01")
+    assert "UZB" not in members("2013-01-01")  # suspended 19 Dec 2012
+    arm = w.holding("ARM", "CSTO", dt.date(2024, 6, 1))
+    assert arm is not None and arm.status == "frozen"
+
+
+def test_relations_are_dated(rules: CompiledRules) -> None:
+    w = World(rules, None, (), [])
+    assert not w.pair("ARM", "PAK", dt.date(2021, 7, 1)).diplomatic_relations
+    assert w.pair("ARM", "PAK", dt.date(2025, 9, 1)).diplomatic_relations
+    past = w.pair("PAK", "RUS", dt.date(2021, 7, 1))
+    assert past.hostility_past and not past.hostility_now
+
+
+# ---- admissions -----------------------------------------------------------------------
+
+
+def test_proposed_tier_is_not_in_force_until_adopted(rules: CompiledRules) -> None:
+    events = application("SRB", "PA_CSTO", "partner", "2021-07-07")
+    base = run(rules, scenario_text("2021-07-07", events))
+    assert not base.admissions[0].tier_in_force and not base.admissions[0].admitted
+    adopted = run(rules, scenario_text(
+        "2021-07-07", events, "  - adopt_tier: {body: PA_CSTO, tier: partner, on: 2021-07-01}\n"))
+    a = adopted.admissions[0]
+    assert a.tier_in_force and a.admitted and a.decision == "adopted"
+    assert a.rights == ("collective_decisions", "consultative_vote", "draft_documents",
+                        "study_legal_framework")
+    assert "decisive_vote" not in a.rights
+    assert adopted.difference.admissions_changed[0]["id"] == "app"
+
+
+def test_gates_name_the_members_they_fail_for(rules: CompiledRules) -> None:
+    r = run(rules, scenario_text("2021-07-07", application("PAK", "CSTO", "partner", "2021-07-07")))
+    gates = {g.gate: g for g in r.admissions[0].gates}
+    assert gates["relations_with_all_members"].failing == ("ARM",)
+    assert gates["un_member"].passed
+    # After Armenia and Pakistan established relations (31 Aug 2025) the gate passes.
+    later = run(rules, scenario_text("2025-09-05", application("PAK", "CSTO", "partner", "2025-09-05")))
+    assert later.admissions[0].gates_failed == ()
+
+
+def test_frozen_member_stays_out_without_blocking(rules: CompiledRules) -> None:
+    r = run(rules, scenario_text("2025-09-05", application("PAK", "CSTO", "partner", "2025-09-05")))
+    a = r.admissions[0]
+    stances = {s.decider: s.stance for s in a.stances}
+    assert stances["ARM"] == "absent"
+    assert a.decision == "adopted" and a.admitted
+
+
+def test_suspended_member_does_not_decide(rules: CompiledRules) -> None:
+    r = run(rules, scenario_text("2021-07-07", application("SRB", "CSTO", "observer", "2021-07-07")))
+    assert "UZB" not in {s.decider for s in r.admissions[0].stances}
+
+
+def test_consensus_semantics_for_abstention_and_absence() -> None:
+    def proc(abst: str, absent: str) -> Procedure:
+        return Procedure(rule="consensus", abstention=abst, absence=absent, meaning="m", source="s")
+
+    stances = [Stance("A", "support", "r", ""), Stance("B", "abstain", "r", ""),
+               Stance("C", "absent", "r", "")]
+    assert decide(proc("does_not_block", "does_not_block"), stances)[0] == "adopted"
+    assert decide(proc("blocks", "does_not_block"), stances) == ("blocked", [("B", "abstain")])
+    assert decide(proc("does_not_block", "blocks"), stances) == ("blocked", [("C", "absent")])
+    assert decide(proc("does_not_block", "does_not_block"),
+                  [*stances, Stance("D", "object", "r", "")])[0] == "blocked"
+    assert decide(proc("does_not_block", "does_not_block"),
+                  [Stance("A", "unknown", None, "")])[0] == "undetermined"
+
+
+def test_admitted_state_holds_the_tier_for_later_events(rules: CompiledRules) -> None:
+    events = (application("SRB", "PA_CSTO", "partner", "2021-07-02")
+              + application("SRB", "PA_CSTO", "partner", "2021-07-05", aid="again"))
+    r = run(rules, scenario_text(
+        "2021-07-07", events, "  - adopt_tier: {body: PA_CSTO, tier: partner, on: 2021-07-01}\n"))
+    assert [a.admitted for a in r.admissions] == [True, True]
+
+
+# ---- classification -------------------------------------------------------------------
+
+
+def test_interpretations_disagree_on_the_2021_incursion(rules: CompiledRules) -> None:
+    r = run(rules, scenario_text(events=incident_yaml()))
+    got = labels(r)
+    assert got["secretariat"] == "border_incident"
+    assert got["victim"] == "aggression"
+    kinds = {t.kind for t in r.tensions}
+    assert "disputed_classification" in kinds
+
+
+def test_no_crossing_and_no_shots_is_no_violation(rules: CompiledRules) -> None:
+    r = run(rules, scenario_text(events=incident_yaml(crossed_border=False, shots_fired=False,
+                                                      days_on_territory=0, depth_km=0.0)))
+    assert set(labels(r).values()) == {"no_violation"}
+
+
+def test_secretariat_reading_flips_with_casualties(rules: CompiledRules) -> None:
+    r = run(rules, scenario_text(events=incident_yaml(killed=11)))
+    assert labels(r)["secretariat"] == "aggression"
+
+
+def test_parameter_override_changes_the_treaty_reading(rules: CompiledRules) -> None:
+    text = scenario_text(events=incident_yaml(days_on_territory=5))
+    assert labels(run(rules, text))["treaty_text"] == "aggression"
+    changed = run(rules, text, params={"occupation_min_days": 30})
+    assert labels(changed)["treaty_text"] == "border_incident"
+    diff = changed.difference
+    assert any("occupation_min_days" in c for c in diff.causes)
+    assert diff.classifications_changed
+
+
+def test_internal_unrest_framed_as_external(rules: CompiledRules) -> None:
+    r = run(rules, scenario_text("2022-01-10", events=incident_yaml(
+        actor=None, target="KAZ", locations=["KZ-75"], start="2022-01-02", state_forces=False,
+        crossed_border=False, days_on_territory=0, depth_km=0.0, killed=0, captured=0,
+        internal_unrest=True, framed_as_external=True,
+        requests=[{"article": "art4", "date": "2022-01-05"}])))
+    got = labels(r)
+    assert got == {"treaty_text": "internal_unrest", "secretariat": "aggression",
+                   "victim": "aggression"}
+    art4 = {(o.debtor, o.interpretation) for o in r.obligations if o.commitment == "cst_art4_2010"}
+    assert ("RUS", "secretariat") in art4 and not any(i == "treaty_text" for _, i in art4)
+
+
+# ---- obligations ----------------------------------------------------------------------
+
+
+def test_art4_needs_a_request(rules: CompiledRules) -> None:
+    no_request = run(rules, scenario_text(events=incident_yaml(
+        requests=[{"article": "art2", "date": "2021-05-14"}])))
+    assert not [o for o in no_request.obligations if o.commitment == "cst_art4_2010"]
+    requested = run(rules, scenario_text(events=incident_yaml(
+        requests=[{"article": "art4", "date": "2021-05-14"}])))
+    debtors = {o.debtor for o in requested.obligations
+               if o.commitment == "cst_art4_2010" and o.interpretation == "victim"}
+    assert debtors == {"BLR", "KAZ", "KGZ", "RUS", "TJK"}
+
+
+def test_requests_after_as_of_do_not_count(rules: CompiledRules) -> None:
+    r = run(rules, scenario_text("2021-05-13", events=incident_yaml(
+        days_on_territory=1, requests=[{"article": "art4", "date": "2021-05-14"}])))
+    assert not [o for o in r.obligations if o.commitment == "cst_art4_2010"]
+
+
+def test_original_art4_has_no_request_clause(rules: CompiledRules) -> None:
+    r = run(rules, scenario_text("2005-06-01", events=incident_yaml(start="2005-05-12")))
+    assert {o.commitment for o in r.obligations if o.type == "defence"} == {"cst_art4_1992"}
+
+
+def test_no_state_owes_defence_to_itself_or_against_itself(rules: CompiledRules) -> None:
+    r = run(rules, scenario_text(
+        "2022-09-20",
+        events=incident_yaml(start="2022-09-13", requests=[{"article": "art4", "date": "2022-09-13"}]),
+        changes="  - join: {state: AZE, body: CSTO, tier: member, on: 2021-07-08}\n"))
+    for o in r.obligations:
+        assert o.debtor != o.creditor
+        if o.type == "defence":
+            assert o.against != o.debtor
+    assert any(o.commitment == "cst_art1" and o.debtor == "AZE" for o in r.obligations)
+    assert "assistance_to_both_sides" in {t.kind for t in r.tensions}
+
+
+def test_cascade_reaches_nato_through_turkey_and_is_bounded(rules: CompiledRules) -> None:
+    text = scenario_text("2022-09-20", events=incident_yaml(
+        start="2022-09-13", requests=[{"article": "art4", "date": "2022-09-13"}]))
+    r = run(rules, text)
+    chain = {(o.commitment, o.debtor, o.creditor, o.depth) for o in r.obligations
+             if o.interpretation == "victim" and o.depth}
+    assert ("shusha_2021", "TUR", "AZE", 1) in chain
+    assert ("nato_art4", "USA", "TUR", 2) in chain
+    shallow = run(rules, text, params={"cascade_depth": 1})
+    assert max(o.depth for o in shallow.obligations) == 1
+    none = run(rules, text, params={"cascade_depth": 0})
+    assert max(o.depth for o in none.obligations) == 0
+
+
+def test_shusha_is_not_in_force_before_signature(rules: CompiledRules) -> None:
+    r = run(rules, scenario_text("2021-06-01", events=incident_yaml(
+        start="2021-05-12", days_on_territory=10, requests=[{"article": "art4", "date": "2021-05-14"}])))
+    assert not [o for o in r.obligations if o.commitment == "shusha_2021"]
+
+
+# ---- tensions and difference ----------------------------------------------------------
+
+
+def test_pakistan_tensions_involve_india_and_russia(rules: CompiledRules) -> None:
+    r = run(rules, scenario_text("2021-07-07", application("PAK", "CSTO", "partner", "2021-07-07")))
+    by_kind = {t.kind: t for t in r.tensions}
+    assert by_kind["affront_to_partner"].parties == ("PAK", "RUS", "IND")
+    assert by_kind["character_break"].parties == ("PAK", "CSTO")
+    assert by_kind["affront_to_partner"].source
+
+
+def test_pact_chain_to_nato(rules: CompiledRules) -> None:
+    r = run(rules, scenario_text("2021-07-07", application("AZE", "CSTO", "partner", "2021-07-07")))
+    chains = [dict(t.facts)["chain"] for t in r.tensions if t.kind == "rival_bloc_chain"]
+    assert chains == ["AZE -> shusha_2021 -> TUR -> NATO"]
+    before = run(rules, scenario_text("2021-06-01", application("AZE", "CSTO", "partner", "2021-06-01")))
+    assert "rival_bloc_chain" not in {t.kind for t in before.tensions}
+
+
+def test_join_change_appears_in_the_difference(rules: CompiledRules) -> None:
+    r = run(rules, scenario_text(
+        "2021-07-10", changes="  - join: {state: AZE, body: CSTO, tier: member, on: 2021-07-08}\n"))
+    assert any(t.startswith("candidate_in_conflict_with_member") for t in r.difference.tensions_appeared)
+    assert r.difference.causes == ("change: `AZE` joins `CSTO` as `member` on 2021-07-08",)
+
+
+def test_empty_what_if_matches_the_baseline(rules: CompiledRules) -> None:
+    r = run(rules, scenario_text(events=incident_yaml()))
+    assert r.difference.empty
+
+
+def test_ineffective_change_is_noted(rules: CompiledRules) -> None:
+    r = run(rules, scenario_text(
+        changes="  - leave: {state: PAK, body: CSTO, on: 2021-07-01}\n"))
+    assert r.outcome.notes and "did nothing" in r.outcome.notes[0]
+
+
+def test_explain_levels_record_leaves(rules: CompiledRules) -> None:
+    text = scenario_text(events=incident_yaml())
+    off, fails, full = (run(rules, text, explain=e) for e in ("off", "fails", "full"))
+    assert all(not c.leaves for c in off.classifications)
+    full_leaves = [leaf for c in full.classifications for leaf in c.leaves]
+    assert full_leaves and any(leaf.result for leaf in full_leaves)
+    assert all(not leaf.result for c in fails.classifications for leaf in c.leaves)
+    assert [c.label for c in off.classifications] == [c.label for c in full.classifications]
