@@ -80,7 +80,7 @@ def _unwrap(t: Any) -> Any:
             t = get_args(t)[0]
         elif origin in (Union, UnionType):
             models = [a for a in get_args(t) if a is not type(None)]
-            t = next((a for a in models if isinstance(a, type) and issubclass(a, BaseModel)
+            t = next((a for a in models if (isinstance(a, type) and issubclass(a, BaseModel))
                       or get_origin(a) in (list, dict)), models[0])
         else:
             return t

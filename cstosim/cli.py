@@ -157,7 +157,11 @@ def run(
             print(f"wrote {output}", file=sys.stderr)
         else:
             sys.stdout.write(text)
-        return EXIT_OK
+        violations = [v for path in scenarios
+                      for v in _property_failures(*load_scenario(path, base))]
+        for v in violations:
+            print(v, file=sys.stderr)
+        return EXIT_EXPECTATION if violations else EXIT_OK
 
     _guard(body)
 
@@ -207,7 +211,7 @@ def test(
         from cstosim.api import load_scenario
         from cstosim.errors import CstosimError, Diagnostic, Location
         from cstosim.evaluate import evaluate
-        from cstosim.expect import check
+        from cstosim.expect import ExpectationResult, check
 
         files: list[Path] = []
         for p in paths or [Path("scenarios")]:
@@ -228,6 +232,10 @@ def test(
                 continue
             report = evaluate(compiled, scenario, explain="off")
             results = check(report, scenario.spec.expect)
+            broken = _failed_properties(compiled, scenario)
+            results += [ExpectationResult(f"property `{p}` holds",
+                                          "violated" if p in broken else "holds", p not in broken)
+                        for p in scenario.spec.expect.properties]
             bad = [r for r in results if not r.passed]
             print(f"{'FAIL' if bad else 'ok  '} {path} ({len(results) - len(bad)}/{len(results)})")
             for r in bad:
@@ -238,6 +246,92 @@ def test(
         return EXIT_EXPECTATION if failed else EXIT_OK
 
     _guard(body)
+
+
+@app.command()
+def check(
+    rules: Annotated[Path | None, typer.Option(help="Rules file to check (default: bundled).")] = None,
+    examples: Annotated[int, typer.Option(min=1, max=1_000_000,
+                                          help="Generated scenarios per property.")] = 500,
+    seed: Annotated[int, typer.Option(help="Seed for a reproducible run.")] = 0,
+    property_: Annotated[list[str] | None, typer.Option(
+        "--property", help="Check only these properties (repeatable).")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for counterexample scenario files.")
+                   ] = Path("counterexamples"),
+    force: Annotated[bool, typer.Option(help="Replace existing counterexample files.")] = False,
+) -> None:
+    """Property-test a rules file; write a runnable counterexample for each failure."""
+
+    def body() -> int:
+        import os
+
+        from cstosim.api import DEFAULT_RULES, load_rules
+        from cstosim.check import check_rules
+        from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
+        from cstosim.model import PROPERTY_IDS
+        from cstosim.output import write_atomic
+
+        for pid in property_ or []:
+            if pid not in PROPERTY_IDS:
+                raise CstosimError([Diagnostic("unknown_property", Location("<command line>"),
+                                               f"unknown property `{pid}`",
+                                               did_you_mean(pid, PROPERTY_IDS))])
+        if out.exists() and not out.is_dir():
+            raise CstosimError([Diagnostic("not_a_folder", Location(str(out)),
+                                           f"`{out}` exists and is not a folder",
+                                           "give a folder for counterexamples with --out")])
+        compiled = load_rules(rules)
+        ref = os.path.relpath(rules if rules is not None else DEFAULT_RULES, out.resolve()) \
+            if rules is not None else None
+        print(f"checking {compiled.file} with {examples} examples per property, seed {seed}",
+              file=sys.stderr)
+
+        def progress(pid: str, n: int) -> None:
+            print(f"  {pid}: {n} scenarios...", file=sys.stderr, flush=True)
+
+        failed = 0
+        for result in check_rules(compiled, examples=examples, seed=seed,
+                                  only=tuple(property_ or ()), rules_ref=ref, progress=progress):
+            mark = "ok  " if result.passed else "FAIL"
+            print(f"{mark} {result.id} ({result.examples} scenarios): {result.meaning}", flush=True)
+            if result.passed or result.counterexample is None:
+                continue
+            failed += 1
+            for v in result.violations[:5]:
+                print(f"     {v}")
+            out.mkdir(parents=True, exist_ok=True)
+            target = out / f"{result.id}.yaml"
+            n = 1
+            while target.exists() and not force:
+                n += 1
+                target = out / f"{result.id}-{n}.yaml"
+            write_atomic(target, result.counterexample, force=force)
+            print(f"     counterexample: {target} (run it with `cstosim run {target}`)")
+        print(f"{failed} properties failed" if failed else "all properties hold")
+        return EXIT_EXPECTATION if failed else EXIT_OK
+
+    _guard(body)
+
+
+def _property_failures(compiled: CompiledRules, scenario: Any) -> list[str]:
+    """Violations of the properties a scenario's expect block names."""
+    from cstosim.properties import check_scenario_properties
+
+    expect = scenario.spec.expect
+    if expect is None or not expect.properties:
+        return []
+    found = check_scenario_properties(compiled, scenario, expect.properties)
+    return [f"property `{pid}` violated: {v}" for pid, vs in found.items() for v in vs]
+
+
+def _failed_properties(compiled: CompiledRules, scenario: Any) -> set[str]:
+    from cstosim.properties import check_scenario_properties
+
+    expect = scenario.spec.expect
+    if expect is None or not expect.properties:
+        return set()
+    return {pid for pid, vs in check_scenario_properties(compiled, scenario,
+                                                           expect.properties).items() if vs}
 
 
 def _no_duplicates(paths: list[Path]) -> None:

@@ -83,6 +83,9 @@ class CompiledRules:
         tiers = self.spec.bodies[body].tiers
         return max(tiers, key=lambda t: (tiers[t].rank, t))
 
+    def overlap_forbidden(self) -> bool:
+        return self.spec.classification_overlap == "forbidden"
+
     def rights_of(self, body: str, tier: str) -> tuple[str, ...]:
         """Rights of a tier, including those of the tiers it includes."""
         seen: set[str] = set()
@@ -186,12 +189,9 @@ class _Stages:
                 for j, r in enumerate(tier.rights):
                     self.ref((*base, "rights", j), "right", r, s.rights)
                 for j, inc in enumerate(tier.includes):
+                    # Whether the inclusion follows the tier order is a consistency
+                    # property (`cstosim check`, `tier_order`), not a load error.
                     self.ref((*base, "includes", j), "tier", inc, body.tiers)
-                    if inc in body.tiers and body.tiers[inc].rank >= tier.rank:
-                        self.problem((*base, "includes", j), "tier_order",
-                                     f"tier `{t}` (rank {tier.rank}) includes `{inc}` of "
-                                     f"rank {body.tiers[inc].rank} or higher",
-                                     "a tier can only include the rights of lower-ranked tiers")
                 gate_ids = {g.id for g in s.gates}
                 for j, g in enumerate(tier.gates):
                     self.ref((*base, "gates", j), "gate", g, gate_ids)
@@ -414,6 +414,8 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
                    commitment_ids)
             st.ref(("expect", "obligations", i, "interpretation"), "interpretation",
                    eo.interpretation, s.interpretations)
+        for i, pid in enumerate(ex.properties):
+            st.ref(("expect", "properties", i), "property", pid, set(m.PROPERTY_IDS))
         for i, et in enumerate(ex.tensions):
             st.ref(("expect", "tensions", i, "rule"), "rule", et.rule, {t.id for t in rules.tensions})
     if st.problems:

@@ -108,6 +108,13 @@ class Chain:
         return " -> ".join(self.steps)
 
 
+def change_order(c: m.Change) -> tuple[Any, ...]:
+    """Sort key for changes: by date, then kind (ends before starts), then content."""
+    kinds = ("adopt_tier", "relation_end", "relation_start", "leave", "join", "add_commitment")
+    kind = next(k for k in kinds if getattr(c, k) is not None)
+    return (c.date, kinds.index(kind), getattr(c, kind).model_dump_json())
+
+
 # ---- the world -----------------------------------------------------------------------
 
 
@@ -150,7 +157,8 @@ class World:
         self.adopted: dict[tuple[str, str], dt.date] = {}
         self.commitments: list[Rule] = list(rules.commitments)
         if scenario is not None:
-            for ch in sorted(scenario.changes, key=lambda c: c.date):
+            # INVARIANT: same-day changes apply in a fixed order, whatever the file's order.
+            for ch in sorted(scenario.changes, key=change_order):
                 self._apply(ch, notes)
             self.commitments.extend(added)
         self.commitments.sort(key=lambda r: r.id)
@@ -160,8 +168,7 @@ class World:
             self.adopted[(ch.adopt_tier.body, ch.adopt_tier.tier)] = ch.adopt_tier.on
         elif ch.join:
             j = ch.join
-            self.end_membership(j.state, j.body, j.on)
-            self.members.append(_Member(j.state, j.body, j.tier, j.on, None, j.status))
+            self.add_member(j.state, j.body, j.tier, j.on, j.status)
         elif ch.leave:
             if not self.end_membership(ch.leave.state, ch.leave.body, ch.leave.on):
                 notes.append(f"`{ch.leave.state}` held no tier of `{ch.leave.body}` on "
@@ -188,9 +195,14 @@ class World:
                 hit = True
         return hit
 
-    def add_member(self, state: str, body: str, tier: str, on: dt.date) -> None:
+    def add_member(self, state: str, body: str, tier: str, on: dt.date,
+                   status: str = "active") -> None:
+        """``state`` holds ``tier`` from ``on``: its current tier ends then, and the new one
+        ends where a later recorded membership of the same body begins."""
+        # INVARIANT: a state holds at most one tier of a body on any date.
         self.end_membership(state, body, on)
-        self.members.append(_Member(state, body, tier, on, None, "active"))
+        later = [x.start for x in self.members if x.state == state and x.body == body and x.start > on]
+        self.members.append(_Member(state, body, tier, on, min(later, default=None), status))
 
     # queries
     def holding(self, state: str, body: str, d: dt.date) -> _Member | None:
@@ -651,7 +663,7 @@ def decide(procedure: m.Procedure, stances: list[Stance]) -> tuple[str, list[tup
     if unknown:
         return "undetermined", unknown
     if procedure.rule == "consensus":
-        blocks = {"object"}
+        blocks = {"object"} if procedure.objection == "blocks" else set()
         if procedure.abstention == "blocks":
             blocks.add("abstain")
         if procedure.absence == "blocks":
@@ -669,6 +681,23 @@ def decide(procedure: m.Procedure, stances: list[Stance]) -> tuple[str, list[tup
 def _outcome(rules: CompiledRules, scenario: m.ScenarioFile, added: tuple[Rule, ...],
              params: dict[str, Any], with_changes: bool, explain: str,
              interpretations: tuple[str, ...]) -> Outcome:
+    return _run(rules, scenario, added, params, with_changes, explain, interpretations)[0]
+
+
+def conclusions(rules: CompiledRules, scenario: Scenario, *, explain: str = "off"
+                ) -> tuple[Outcome, World]:
+    """The what-if's conclusions and the world they left (no baseline, no difference).
+
+    The fast path for property checks and sweeps."""
+    sc = scenario.spec
+    names = tuple(sc.interpretations or tuple(rules.spec.interpretations))
+    return _run(rules, sc, scenario.added_commitments, {**rules.params, **sc.params}, True,
+                explain, names)
+
+
+def _run(rules: CompiledRules, scenario: m.ScenarioFile, added: tuple[Rule, ...],
+         params: dict[str, Any], with_changes: bool, explain: str,
+         interpretations: tuple[str, ...]) -> tuple[Outcome, World]:
     notes: list[str] = []
     world = World(rules, scenario if with_changes else None, added if with_changes else (), notes)
     dates = {e.incident.id: e.incident.start for e in scenario.events if e.incident}
@@ -690,7 +719,7 @@ def _outcome(rules: CompiledRules, scenario: m.ScenarioFile, added: tuple[Rule, 
                                      key=lambda c: (c.incident, interpretations.index(c.interpretation)))),
         obligations=tuple(ev.obligations[k] for k in sorted(ev.obligations)),
         tensions=tuple(ev.tensions[k] for k in sorted(ev.tensions)),
-        notes=tuple(notes))
+        notes=tuple(notes)), world
 
 
 def evaluate(rules: CompiledRules, scenario: Scenario, *, explain: str = "full",

@@ -22,6 +22,12 @@ FORMAT_VERSION = 1
 
 STATUSES = ("active", "suspended", "frozen", "withdrawn")
 SEVERITIES = ("low", "moderate", "high", "critical")
+PROPERTY_IDS = (
+    "determinism", "order_independence", "classification_total", "classification_unambiguous",
+    "monotonicity", "tier_exclusivity", "tier_order", "obligation_backed", "veto_blocks",
+    "gate_blocks", "time", "what_if_neutrality", "round_trip",
+)
+"""Ids of the consistency properties `cstosim check` runs (see cstosim.properties)."""
 COMMITMENT_TYPES = ("defence", "consultation", "non_aggression", "neutrality", "offence")
 RELATION_KINDS = (
     "no_diplomatic_relations",
@@ -132,6 +138,9 @@ class Procedure(Sourced):
     """How a body decides, with explicit semantics for abstention and absence."""
 
     rule: Literal["consensus", "majority", "unanimity"]
+    objection: Literal["blocks", "does_not_block"] = Field(
+        default="blocks", description="Under consensus: whether an objecting decider blocks "
+                                      "(a veto). `does_not_block` is not consensus in any usual sense.")
     abstention: Literal["does_not_block", "blocks"] = Field(
         description="Under consensus: whether an abstaining decider blocks.")
     absence: Literal["does_not_block", "blocks"] = Field(
@@ -314,6 +323,10 @@ class RulesFile(Strict):
         description="World assumptions stated explicitly, e.g. that states have diplomatic "
                     "relations unless a `no_diplomatic_relations` relation says otherwise.")
     labels: Annotated[list[Label], Field(min_length=1)]
+    classification_overlap: Literal["most_severe_wins", "forbidden"] = Field(
+        default="most_severe_wins",
+        description="When rules with different labels match one incident: the most severe label "
+                    "wins, or the overlap is a consistency error (`cstosim check`).")
     parameters: dict[Id, Parameter] = Field(default_factory=dict)
     rights: dict[Id, Right] = Field(default_factory=dict)
     procedures: dict[Id, Procedure] = Field(default_factory=dict)
@@ -507,6 +520,9 @@ class Expect(Strict):
     classifications: list[ExpectClassification] = Field(default_factory=list)
     obligations: list[ExpectObligation] = Field(default_factory=list)
     tensions: list[ExpectTension] = Field(default_factory=list)
+    properties: list[Id] = Field(default_factory=list,
+                                 description="Consistency properties (`cstosim check` ids) that "
+                                             "must hold on this scenario.")
 
 
 class ScenarioFile(Strict):

@@ -9,16 +9,23 @@ from conftest import SCENARIOS
 
 import cstosim
 from cstosim.compile import CompiledRules
+from cstosim.properties import check_scenario_properties
 
 
-@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+REGRESSIONS = sorted((Path(__file__).parent / "regressions").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", SCENARIOS + REGRESSIONS, ids=lambda p: p.stem)
 def test_expectations_hold(path: Path, rules: CompiledRules) -> None:
     compiled, scenario = cstosim.load_scenario(path, rules)
     assert scenario.spec.expect is not None, "every seed scenario carries an expect block"
     report = cstosim.evaluate(compiled, scenario, explain="off")
     results = cstosim.check_expectations(report, scenario.spec.expect)
     failed = [r for r in results if not r.passed]
-    assert results and not failed, failed
+    violations = check_scenario_properties(compiled, scenario, scenario.spec.expect.properties)
+    assert results or scenario.spec.expect.properties
+    assert not failed, failed
+    assert not any(violations.values()), violations
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)

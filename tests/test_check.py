@@ -1,0 +1,139 @@
+"""`cstosim check`: the properties hold on the default rules, and each deliberately broken
+rules file fails with the right property id and a counterexample that reproduces the failure."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+
+import cstosim
+from cstosim import testing
+from cstosim.compile import CompiledRules
+from cstosim.properties import PROPERTIES, dump_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "ci"
+EXAMPLES = 500 if THOROUGH else 60
+
+# Each broken rules file is the default rules with one deliberate flaw: (old, new) text edits.
+BROKEN: dict[str, list[tuple[str, str]]] = {
+    # A classification gap: incidents with no actor and no unrest fall through.
+    "classification_total": [("  - id: unattributed_event\n    label: no_violation\n",
+                              "  - id: unattributed_event\n    label: no_violation\n    enabled: false\n")],
+    # Two overlapping labels, and the rules no longer say how to resolve them.
+    "classification_unambiguous": [("classification_overlap: most_severe_wins",
+                                    "classification_overlap: forbidden")],
+    # A non-monotone threshold: more deaths turn aggression back into a border incident.
+    "monotonicity": [("incident.killed > params.frontier_max_killed]",
+                      "incident.killed < params.frontier_max_killed]")],
+    # An obligation without a commitment in force: Art. 4 dated before the treaty entered into force.
+    "obligation_backed": [("    from: 1994-04-20\n    until: 2012-12-19\n    owed_by: other_parties\n"
+                           "    strength: immediate\n    military: true",
+                           "    from: 1992-05-15\n    until: 2012-12-19\n    owed_by: other_parties\n"
+                           "    strength: immediate\n    military: true")],
+    # A veto that does not block.
+    "veto_blocks": [("  csc_consensus:\n    rule: consensus\n    objection: blocks",
+                     "  csc_consensus:\n    rule: consensus\n    objection: does_not_block"),
+                    ("  pa_council_consensus:\n    rule: consensus\n    objection: blocks",
+                     "  pa_council_consensus:\n    rule: consensus\n    objection: does_not_block")],
+    # A tier order violation: the PA partner tier claims the members' rights.
+    "tier_order": [("        rights: [consultative_vote, draft_documents, collective_decisions]\n"
+                    "        includes: [observer]",
+                    "        rights: [consultative_vote, draft_documents, collective_decisions]\n"
+                    "        includes: [member]")],
+}
+
+
+def broken_rules(tmp_path: Path, prop: str) -> Path:
+    text = (ROOT / "rules.yaml").read_text(encoding="utf-8")
+    for old, new in BROKEN[prop]:
+        assert text.count(old) == 1, f"edit for {prop} no longer applies: {old!r}"
+        text = text.replace(old, new)
+    path = tmp_path / f"broken_{prop}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["cstosim", *map(str, args)], capture_output=True, text=True, cwd=cwd,
+                          timeout=900, check=False)
+
+
+@pytest.mark.parametrize("prop", sorted(BROKEN))
+def test_check_fails_on_broken_rules_with_a_runnable_counterexample(prop: str, tmp_path: Path) -> None:
+    rules = broken_rules(tmp_path, prop)
+    out = tmp_path / "cx"
+    done = cli("check", "--rules", rules, "--property", prop, "--examples", "500", "--seed", "1",
+               "--out", out)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"FAIL {prop}" in done.stdout
+    counterexample = out / f"{prop}.yaml"
+    assert counterexample.is_file()
+    text = counterexample.read_text(encoding="utf-8")
+    assert f"properties:\n  - {prop}" in text
+    # The counterexample names the broken rules and reproduces the failure when run.
+    rerun = cli("run", counterexample, cwd=tmp_path)
+    assert rerun.returncode == 1, rerun.stdout + rerun.stderr
+    assert f"property `{prop}` violated" in rerun.stderr
+    retest = cli("test", counterexample, cwd=tmp_path)
+    assert retest.returncode == 1 and f"property `{prop}` holds" in retest.stdout
+    # With the default rules the same scenario satisfies the property.
+    fixed = cli("test", counterexample, "--rules", ROOT / "rules.yaml", cwd=tmp_path)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+
+
+def test_check_passes_on_the_default_rules(tmp_path: Path) -> None:
+    done = cli("check", "--examples", str(EXAMPLES), "--seed", "3", "--out", tmp_path / "cx")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("ok  ") == len(PROPERTIES)
+    assert "all properties hold" in done.stdout
+    assert not (tmp_path / "cx").exists()
+    assert "scenarios..." in done.stderr  # progress is shown while it runs
+
+
+def test_check_bad_input_exits_2(tmp_path: Path) -> None:
+    done = cli("check", "--property", "monotonicty")
+    assert done.returncode == 2 and "did you mean `monotonicity`" in done.stderr
+    missing = cli("check", "--rules", tmp_path / "nope.yaml")
+    assert missing.returncode == 2 and "error[file_not_found]" in missing.stderr
+
+
+def test_existing_counterexample_is_not_overwritten(tmp_path: Path) -> None:
+    rules = broken_rules(tmp_path, "tier_order")
+    out = tmp_path / "cx"
+    out.mkdir()
+    (out / "tier_order.yaml").write_text("keep me\n", encoding="utf-8")
+    done = cli("check", "--rules", rules, "--property", "tier_order", "--examples", "20", "--out", out)
+    assert done.returncode == 1
+    assert (out / "tier_order.yaml").read_text(encoding="utf-8") == "keep me\n"
+    assert (out / "tier_order-2.yaml").is_file()
+
+
+@pytest.mark.parametrize("prop", PROPERTIES, ids=lambda p: p.id)
+def test_property_holds_on_default_rules(prop: object, rules: CompiledRules) -> None:
+    @hsettings(max_examples=max(10, EXAMPLES // 3))
+    @given(testing.scenarios(rules))
+    def holds(scenario: cstosim.Scenario) -> None:
+        assert prop.check(rules, scenario) == []  # type: ignore[attr-defined]  # parametrized Property
+
+    holds()
+
+
+@given(testing.scenario_specs(cstosim.load_rules()))
+def test_round_trip_of_generated_scenarios(spec: object) -> None:
+    rules = cstosim.load_rules()
+    again = cstosim.scenario_from_text(dump_scenario(spec), rules).spec  # type: ignore[arg-type]  # strategy type
+    assert again == spec
+
+
+def test_rules_round_trip(rules: CompiledRules) -> None:
+    import yaml
+
+    data = rules.spec.model_dump(mode="python", by_alias=True, exclude_defaults=True)
+    again = cstosim.rules_from_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    assert again.spec == rules.spec
