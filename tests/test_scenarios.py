@@ -11,7 +11,6 @@ import cstosim
 from cstosim.compile import CompiledRules
 from cstosim.properties import check_scenario_properties
 
-
 REGRESSIONS = sorted((Path(__file__).parent / "regressions").glob("*.yaml"))
 
 
