@@ -36,6 +36,9 @@ class Format(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
+    mermaid = "mermaid"
+    dot = "dot"
+    svg = "svg"
 
 
 class Explain(StrEnum):
@@ -146,7 +149,8 @@ def run(
             report = evaluate(compiled, scenario, explain=explain.value, params=params,
                               interpretations=tuple(interpretation) if interpretation else None)
             reports.append(report)
-            texts.append(render(report, format.value))
+            texts.append(_svg(render(report, "dot")) if format is Format.svg
+                         else render(report, format.value))
         if format is Format.json and len(reports) > 1:
             text = json.dumps([r.to_json() for r in reports], indent=2, sort_keys=True,
                               ensure_ascii=False) + "\n"
@@ -313,6 +317,46 @@ def check(
     _guard(body)
 
 
+class FileKind(StrEnum):
+    rules = "rules"
+    scenario = "scenario"
+
+
+@app.command()
+def schema(kind: Annotated[FileKind, typer.Argument(help="Which file type.")]) -> None:
+    """Print the JSON Schema of rules or scenario files (for editors)."""
+
+    def body() -> int:
+        from cstosim.schema import json_schema_text
+
+        sys.stdout.write(json_schema_text(kind.value))
+        return EXIT_OK
+
+    _guard(body)
+
+
+new_app = typer.Typer(help="Create files from templates.", no_args_is_help=True)
+app.add_typer(new_app, name="new")
+
+
+@new_app.command("scenario")
+def new_scenario(
+    name: Annotated[Path, typer.Argument(help="File to write (`.yaml` is added if missing).")],
+) -> None:
+    """Write a commented scenario template; never overwrites an existing file."""
+
+    def body() -> int:
+        from cstosim.output import write_atomic
+        from cstosim.schema import SCENARIO_TEMPLATE
+
+        path = name if name.suffix in (".yaml", ".yml") else name.with_suffix(".yaml")
+        write_atomic(path, SCENARIO_TEMPLATE.format(name=path.stem.replace("_", " "), file=path))
+        print(f"wrote {path}; edit it, then `cstosim run {path}`", file=sys.stderr)
+        return EXIT_OK
+
+    _guard(body)
+
+
 def _property_failures(compiled: CompiledRules, scenario: Any) -> list[str]:
     """Violations of the properties a scenario's expect block names."""
     from cstosim.properties import check_scenario_properties
@@ -332,6 +376,27 @@ def _failed_properties(compiled: CompiledRules, scenario: Any) -> set[str]:
         return set()
     return {pid for pid, vs in check_scenario_properties(compiled, scenario,
                                                            expect.properties).items() if vs}
+
+
+def _svg(dot_text: str) -> str:
+    """Render DOT to SVG with Graphviz's `dot`, when it is installed."""
+    import shutil
+    import subprocess
+
+    from cstosim.errors import CstosimError, Diagnostic, Location
+
+    exe = shutil.which("dot")
+    if exe is None:
+        raise CstosimError([Diagnostic(
+            "graphviz_missing", Location("<command line>"), "`--format svg` needs Graphviz's `dot`",
+            "install Graphviz (e.g. `apt-get install graphviz`), or use `--format dot` or `mermaid`")])
+    done = subprocess.run([exe, "-Tsvg"], input=dot_text, capture_output=True, text=True,
+                          timeout=120, check=False)
+    if done.returncode != 0:
+        raise CstosimError([Diagnostic("graphviz_failed", Location("<command line>"),
+                                       f"Graphviz failed: {done.stderr.strip()[:200]}",
+                                       "report this with the scenario that caused it")])
+    return done.stdout
 
 
 def _no_duplicates(paths: list[Path]) -> None:

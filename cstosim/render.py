@@ -13,11 +13,12 @@ from itertools import groupby
 from typing import Any
 
 from cstosim.conditions import LeafResult, _jsonable
+from cstosim.graph import to_dot, to_mermaid
 from cstosim.report import Obligation, Report
 
 WIDTH = 80
 SEVERITY_ORDER = ("low", "moderate", "high", "critical")
-FORMATS = ("table", "json", "markdown")
+FORMATS = ("table", "json", "markdown", "mermaid", "dot")
 
 
 def render(report: Report, fmt: str) -> str:
@@ -26,6 +27,10 @@ def render(report: Report, fmt: str) -> str:
         return report.to_json_text()
     if fmt == "markdown":
         return to_markdown(report)
+    if fmt == "mermaid":
+        return to_mermaid(report)
+    if fmt == "dot":
+        return to_dot(report)
     return to_text(report)
 
 
@@ -190,6 +195,8 @@ def to_markdown(report: Report) -> str:
             out.append(f"| {t.severity} | {t.kind} | {', '.join(t.parties)} | `{t.rule}` | "
                        f"{t.meaning} |")
         out.append("")
+    if report.obligations or report.tensions or report.admissions:
+        out += ["## Picture", "", "```mermaid", to_mermaid(report).rstrip(), "```", ""]
     d = report.difference
     out += ["## Difference from the baseline", ""]
     if d.empty:
