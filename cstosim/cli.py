@@ -317,6 +317,229 @@ def check(
     _guard(body)
 
 
+def _interpretations(compiled: CompiledRules, names: list[str] | None) -> tuple[str, ...] | None:
+    from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
+
+    for name in names or []:
+        if name not in compiled.spec.interpretations:
+            raise CstosimError([Diagnostic("unknown_interpretation", Location("<command line>"),
+                                           f"unknown interpretation `{name}`",
+                                           did_you_mean(name, compiled.spec.interpretations))])
+    return tuple(names) if names else None
+
+
+@app.command()
+def explain(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file.")],
+    why: Annotated[str | None, typer.Option(help="Id of a conclusion that arose "
+                                                 "(obligation, tension or classification).")] = None,
+    why_not: Annotated[str | None, typer.Option(
+        "--why-not", help="A conclusion that did not arise: COMMITMENT:DEBTOR->CREDITOR:"
+                          "INCIDENT@INTERPRETATION or INCIDENT@INTERPRETATION=LABEL.")] = None,
+    rules: Annotated[Path | None, typer.Option(help="Rules file.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a parameter: NAME=VALUE.")
+                    ] = None,
+) -> None:
+    """Explain why a conclusion arose, or why not and what would make it arise."""
+
+    def body() -> int:
+        from cstosim.api import Scenario as ScenarioT
+        from cstosim.api import load_scenario
+        from cstosim.errors import CstosimError, Diagnostic, Location
+        from cstosim.evaluate import evaluate
+        from cstosim.explain import why as why_lines
+        from cstosim.explain import why_not as why_not_of
+
+        if (why is None) == (why_not is None):
+            raise CstosimError([Diagnostic("bad_option", Location("<command line>"),
+                                           "give exactly one of `--why` and `--why-not`",
+                                           "list conclusion ids with `cstosim run ... --format json`")])
+        compiled, sc = load_scenario(scenario, _rules(rules))
+        params = parse_sets(set_ or [], compiled)
+        if params:
+            sc = ScenarioT(sc.spec.model_copy(update={"params": {**sc.spec.params, **params}}),
+                           sc.file, sc.added_commitments)
+        if why is not None:
+            report = evaluate(compiled, sc, explain="full")
+            print("\n".join(why_lines(report, why)))
+            return EXIT_OK
+        assert why_not is not None
+        result = why_not_of(compiled, sc, why_not)
+        if result.arose:
+            print(f"`{why_not}` does arise; ask `--why {why_not}`")
+            return EXIT_OK
+        print(f"`{why_not}` does not arise.")
+        for r in result.reasons:
+            print(f"  because {r}")
+        for leaf in result.failed:
+            print(f"  failed: {leaf.text}  [{leaf.left!r} vs {leaf.right!r}]".replace("True", "true")
+                  .replace("False", "false"))
+        if result.fixes:
+            print("It would arise if:")
+            for fix in result.fixes[:8]:
+                print(f"  - {fix}")
+        else:
+            print("No change of one or two facts or parameters makes it arise.")
+        return EXIT_OK
+
+    _guard(body)
+
+
+@app.command()
+def diff(
+    a: Annotated[Path, typer.Argument(help="Scenario A.")],
+    b: Annotated[Path | None, typer.Argument(help="Scenario B (default: A again, with the -b "
+                                                  "options).")] = None,
+    rules: Annotated[Path | None, typer.Option(help="Rules for A (and B unless --rules-b).")] = None,
+    rules_b: Annotated[Path | None, typer.Option("--rules-b", help="Rules for B.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Parameter for A (and B).")] = None,
+    set_b: Annotated[list[str] | None, typer.Option("--set-b", help="Parameter for B only.")] = None,
+    interpretation: Annotated[list[str] | None, typer.Option(help="Interpretations for A (and B).")
+                              ] = None,
+    interpretation_b: Annotated[list[str] | None, typer.Option(
+        "--interpretation-b", help="Interpretations for B.")] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+) -> None:
+    """Compare two scenarios, or one under two rules files, parameters or interpretations."""
+
+    def body() -> int:
+        import json
+
+        from cstosim.api import load_scenario
+        from cstosim.compare import Side, compare, render_difference
+
+        base_a = _rules(rules)
+        ra, sa = load_scenario(a, base_a)
+        rules_for_b = _rules(rules_b) if rules_b is not None else base_a
+        rb, sb = load_scenario(b if b is not None else a, rules_for_b)
+        pa = parse_sets(set_ or [], ra)
+        pb = {**parse_sets(set_ or [], rb), **parse_sets(set_b or [], rb)}
+        side_a = Side(ra, sa, pa, _interpretations(ra, interpretation))
+        side_b = Side(rb, sb, pb, _interpretations(rb, interpretation_b or interpretation))
+        rep_a, rep_b, d = compare(side_a, side_b)
+        if format is Format.json:
+            sys.stdout.write(json.dumps(d.to_json(), indent=2, sort_keys=True) + "\n")
+        else:
+            sys.stdout.write(render_difference(d, rep_a, rep_b))
+        return EXIT_OK
+
+    _guard(body)
+
+
+class SweepFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class ExecutorKind(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
+@app.command()
+def sweep(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file.")],
+    vary: Annotated[list[str], typer.Option(help="NAME=RANGE: `incident.killed=0..20`, "
+                                                 "`ID.days_on_territory=1,7,30`, "
+                                                 "`params.NAME=a..b:step` (repeatable).")],
+    rules: Annotated[Path | None, typer.Option(help="Rules file.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a parameter: NAME=VALUE.")
+                    ] = None,
+    interpretation: Annotated[list[str] | None, typer.Option(
+        help="Evaluate only these interpretations (repeatable).")] = None,
+    format: Annotated[SweepFormat, typer.Option("--format", "-f")] = SweepFormat.table,
+    workers: Annotated[int, typer.Option(min=0, max=256, help="Local worker processes; 0 picks "
+                                                           "one per core for large sweeps.")] = 0,
+    executor: Annotated[ExecutorKind, typer.Option(help="`local` processes or a `dask` cluster.")
+                        ] = ExecutorKind.local,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+    force: Annotated[bool, typer.Option(help="Allow --output to replace an existing file.")] = False,
+) -> None:
+    """Vary facts or parameters over ranges and report where conclusions flip."""
+
+    def body() -> int:
+        import json
+        import time
+        from concurrent.futures import Executor, ProcessPoolExecutor
+
+        from cstosim import sweep as sw
+        from cstosim.api import load_scenario
+        from cstosim.errors import CstosimError, Diagnostic, Location
+        from cstosim.output import write_atomic
+
+        compiled, sc = load_scenario(scenario, _rules(rules))
+        params = parse_sets(set_ or [], compiled)
+        names = _interpretations(compiled, interpretation)
+        axes = tuple(sw.parse_axis(v, compiled, sc) for v in vary)
+        total = sw.size(axes)
+        if total > sw.MAX_VARIANTS:
+            raise CstosimError([Diagnostic("bad_sweep", Location("<command line>"),
+                                           f"the sweep has {total:,} variants",
+                                           f"at most {sw.MAX_VARIANTS:,}; narrow the ranges")])
+        rules_path = str(rules) if rules else (
+            str(Path(scenario).parent / sc.spec.rules) if sc.spec.rules else None)
+        job = sw.Job(rules_path, str(scenario), tuple(sorted(params.items())), axes, names)
+        started = time.monotonic()
+
+        def progress(done: int, n: int) -> None:
+            width = 30
+            filled = width * done // max(n, 1)
+            rate = done / max(time.monotonic() - started, 1e-9)
+            print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{n:,} variants "
+                  f"({rate:,.0f}/s)", end="" if done < n else "\n", file=sys.stderr, flush=True)
+
+        n_workers = workers or (sw.default_workers() if total >= 2000 else 1)
+        pool: Executor | None = None
+        try:
+            if executor is ExecutorKind.dask:
+                pool = _dask_executor(scheduler)
+            elif n_workers > 1:
+                pool = ProcessPoolExecutor(max_workers=n_workers)
+            result = sw.sweep(job, pool, chunk=max(8, min(256, total // (n_workers * 8) or 8)),
+                              progress=progress)
+        finally:
+            if pool is not None:
+                pool.shutdown()
+        if format is SweepFormat.json:
+            text = json.dumps(result.to_json(), indent=2, sort_keys=True, default=str) + "\n"
+        elif format is SweepFormat.csv:
+            text = sw.to_csv(result)
+        else:
+            text = sw.to_text(result)
+        if output is not None:
+            write_atomic(output, text, force=force)
+            print(f"wrote {output}", file=sys.stderr)
+        else:
+            sys.stdout.write(text)
+        return EXIT_OK
+
+    _guard(body)
+
+
+def _dask_executor(scheduler: str | None) -> Any:
+    """An Executor backed by a Dask cluster (optional extra: `pip install cstosim[dask]`)."""
+    from cstosim.errors import CstosimError, Diagnostic, Location
+
+    where = Location("<command line>")
+    if not scheduler:
+        raise CstosimError([Diagnostic("bad_option", where, "`--executor dask` needs `--scheduler ADDRESS`",
+                                       "e.g. `--scheduler tcp://127.0.0.1:8786`")])
+    try:
+        from distributed import Client  # type: ignore[import-not-found]  # optional extra
+    except ImportError:
+        raise CstosimError([Diagnostic("dask_missing", where, "the Dask executor is not installed",
+                                       "install it with `pip install 'cstosim[dask]'`")]) from None
+    try:
+        client = Client(scheduler, timeout=10)
+    except OSError as exc:
+        raise CstosimError([Diagnostic("dask_unreachable", where,
+                                       f"cannot reach the Dask scheduler `{scheduler}`: {exc}",
+                                       "check the address and that the scheduler runs")]) from None
+    return client.get_executor()
+
+
 class FileKind(StrEnum):
     rules = "rules"
     scenario = "scenario"

@@ -698,6 +698,20 @@ def conclusions(rules: CompiledRules, scenario: Scenario, *, explain: str = "off
 def _run(rules: CompiledRules, scenario: m.ScenarioFile, added: tuple[Rule, ...],
          params: dict[str, Any], with_changes: bool, explain: str,
          interpretations: tuple[str, ...]) -> tuple[Outcome, World]:
+    ev, notes = _evaluated(rules, scenario, added, params, with_changes, explain, interpretations)
+    return Outcome(
+        admissions=tuple(sorted(ev.admissions, key=lambda a: (a.date, a.id))),
+        classifications=tuple(sorted(ev.classifications,
+                                     key=lambda c: (c.incident, interpretations.index(c.interpretation)))),
+        obligations=tuple(ev.obligations[k] for k in sorted(ev.obligations)),
+        tensions=tuple(ev.tensions[k] for k in sorted(ev.tensions)),
+        notes=tuple(notes)), ev.world
+
+
+def _evaluated(rules: CompiledRules, scenario: m.ScenarioFile, added: tuple[Rule, ...],
+               params: dict[str, Any], with_changes: bool, explain: str,
+               interpretations: tuple[str, ...]) -> tuple[_Evaluator, list[str]]:
+    """Run a scenario's events in order; return the evaluator holding the conclusions."""
     notes: list[str] = []
     world = World(rules, scenario if with_changes else None, added if with_changes else (), notes)
     dates = {e.incident.id: e.incident.start for e in scenario.events if e.incident}
@@ -707,19 +721,51 @@ def _run(rules: CompiledRules, scenario: m.ScenarioFile, added: tuple[Rule, ...]
             if ch.join:
                 ev.admission_tensions(ch.join.state, ch.join.body, ch.join.tier, ch.join.on,
                                       f"join-{ch.join.state}-{ch.join.body}")
+    # INVARIANT: same-day events run applications first, then by id, whatever the file's order.
     order = sorted(scenario.events, key=lambda e: (e.date, 0 if e.application else 1, e.id))
     for e in order:
         if e.application:
             ev.admission(e.application)
         elif e.incident:
             ev.incident(e.incident)
-    return Outcome(
-        admissions=tuple(sorted(ev.admissions, key=lambda a: (a.date, a.id))),
-        classifications=tuple(sorted(ev.classifications,
-                                     key=lambda c: (c.incident, interpretations.index(c.interpretation)))),
-        obligations=tuple(ev.obligations[k] for k in sorted(ev.obligations)),
-        tensions=tuple(ev.tensions[k] for k in sorted(ev.tensions)),
-        notes=tuple(notes)), world
+    return ev, notes
+
+
+def trace_commitment(rules: CompiledRules, scenario: Scenario, commitment: str, debtor: str,
+                     incident: str, interpretation: str) -> tuple[list[str], tuple[LeafResult, ...]]:
+    """Why a commitment does or does not bind ``debtor`` towards an incident's target: the
+    structural reasons (in force, parties, actor) and every leaf of its condition."""
+    sc = scenario.spec
+    names = tuple(sc.interpretations or tuple(rules.spec.interpretations))
+    ev, _ = _evaluated(rules, sc, scenario.added_commitments, {**rules.params, **sc.params},
+                       True, "full", names)
+    inc = next(e.incident for e in sc.events if e.incident and e.incident.id == incident)
+    c = next(x for x in ev.world.commitments if x.id == commitment)
+    w, d = ev.world, inc.start
+    reasons: list[str] = []
+    if not w.in_force(c, d):
+        reasons.append(f"`{commitment}` is not in force on {d} (from {c.spec.from_}"
+                       + (f" until {c.spec.until})" if c.spec.until else ")"))
+    bound = w.bound(c, d)
+    if inc.target not in bound:
+        reasons.append(f"`{inc.target}` is not bound by `{commitment}` on {d}, so it is owed nothing")
+    if c.spec.owed_by == "actor" and debtor != inc.actor:
+        reasons.append(f"`{commitment}` is owed only by the actor (`{inc.actor}`), not `{debtor}`")
+    elif debtor not in bound:
+        reasons.append(f"`{debtor}` is not bound by `{commitment}` on {d}")
+    if c.spec.owed_by == "other_parties" and debtor in (inc.target, inc.actor):
+        reasons.append(f"`{debtor}` cannot owe assistance to itself or against itself")
+    view = ev.incident_view(inc)
+    results = {i: ev.classify(inc.id, view, i) for i in rules.spec.interpretations}
+    judged = results[rules.victim_interpretation or interpretation] \
+        if c.spec.judged_by == "victim" else results[interpretation]
+    ctx = {"incident": view, "params": ev.params_ns[interpretation],
+           "classification": SimpleNamespace(label=judged.label or "", rank=judged.rank),
+           "victim": w.state(inc.target, d), "actor": w.state(inc.actor, d),
+           "debtor": w.state(debtor, d)}
+    out: list[LeafResult] = []
+    c.when.trace(ctx, out)
+    return reasons, tuple(out)
 
 
 def evaluate(rules: CompiledRules, scenario: Scenario, *, explain: str = "full",

@@ -25,6 +25,9 @@ ALLOWED = {
     "testing": {"model", "api", "compile"},
     "properties": {"model", "api", "compile", "evaluate", "report"},
     "check": {"model", "api", "compile", "properties", "testing"},
+    "explain": {"model", "api", "compile", "conditions", "errors", "evaluate", "report"},
+    "compare": {"api", "compile", "evaluate", "report"},
+    "sweep": {"model", "api", "compile", "errors", "evaluate"},
 }
 
 

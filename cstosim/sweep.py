@@ -1,0 +1,311 @@
+"""``cstosim sweep``: vary facts or parameters over ranges and find where conclusions flip.
+
+A sweep is the cartesian product of one or more axes (``incident.killed=0..20``,
+``syunik_2021.days_on_territory=1,7,30``, ``params.occupation_min_days=1..60:5``).
+Each variant is evaluated on one compiled model; a *flip* is a pair of variants
+that differ by one step on one axis and reach different conclusions. Variants
+run in chunks on any :class:`concurrent.futures.Executor` (local processes, or a
+Dask cluster's executor); workers load the rules and scenario once each.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any
+
+from cstosim import model as m
+from cstosim.api import Scenario, load_scenario
+from cstosim.compile import CompiledRules, value_fits
+from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
+from cstosim.evaluate import conclusions
+
+MAX_VARIANTS = 1_000_000
+"""Largest sweep accepted; a bigger product of ranges is refused before anything runs."""
+
+_WHERE = Location("<command line>")
+NUMERIC_FACTS = ("days_on_territory", "depth_km", "killed", "wounded", "captured")
+BOOL_FACTS = ("state_forces", "crossed_border", "shots_fired", "border_delimited",
+              "internal_unrest", "framed_as_external")
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One varied quantity: ``target`` is ``params`` or an incident id (``*`` for all)."""
+
+    name: str
+    target: str
+    field: str
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every worker needs to evaluate variants: picklable, small."""
+
+    rules_path: str | None
+    scenario_path: str
+    params: tuple[tuple[str, Any], ...]
+    axes: tuple[Axis, ...]
+    interpretations: tuple[str, ...] | None = None
+
+
+@dataclass
+class SweepResult:
+    """Every variant's conclusions and the flips between neighbouring variants."""
+
+    axes: tuple[Axis, ...]
+    variants: list[tuple[tuple[Any, ...], dict[str, Any]]] = field(default_factory=list)
+    flips: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"axes": [{"name": a.name, "values": list(a.values)} for a in self.axes],
+                "variants": [{"values": dict(zip([a.name for a in self.axes], v, strict=True)),
+                              "conclusions": s} for v, s in self.variants],
+                "flips": self.flips}
+
+
+def parse_axis(text: str, rules: CompiledRules, scenario: Scenario) -> Axis:
+    """Read ``NAME=RANGE``: RANGE is ``a..b``, ``a..b:step`` or ``a,b,c``."""
+    name, eq, spec = text.partition("=")
+    if not eq or "." not in name:
+        raise _bad(f"`--vary {text}` is not NAME=RANGE",
+                   "e.g. `--vary incident.killed=0..20` or `--vary params.occupation_min_days=1..60:5`")
+    target, fld = name.split(".", 1)
+    incidents = [e.incident.id for e in scenario.spec.events if e.incident]
+    if target == "params":
+        if fld not in rules.params:
+            raise _bad(f"unknown parameter `{fld}`", did_you_mean(fld, rules.params))
+        kind = "bool" if rules.param_types[fld].name == "bool" else (
+            "num" if rules.param_types[fld].name == "num" else "str")
+    else:
+        if target == "incident":
+            target = "*"
+            if not incidents:
+                raise _bad("the scenario has no incident to vary", "add an incident, or vary `params.*`")
+        elif target not in incidents:
+            raise _bad(f"no incident `{target}` in the scenario", did_you_mean(target, incidents))
+        if fld not in NUMERIC_FACTS + BOOL_FACTS:
+            raise _bad(f"`{fld}` cannot be varied", did_you_mean(fld, NUMERIC_FACTS + BOOL_FACTS))
+        kind = "bool" if fld in BOOL_FACTS else "num"
+    values = _values(spec, kind, text)
+    if target == "params" and not all(value_fits(v, rules.param_types[fld]) for v in values):
+        raise _bad(f"`{spec}` does not fit parameter `{fld}`", f"the default is `{rules.params[fld]}`")
+    return Axis(name, target, fld, values)
+
+
+def _values(spec: str, kind: str, text: str) -> tuple[Any, ...]:
+    spec = spec.strip()
+    try:
+        if ".." in spec and kind == "num":
+            lo_text, _, rest = spec.partition("..")
+            hi_text, _, step_text = rest.partition(":")
+            lo, hi = _num(lo_text), _num(hi_text)
+            step = _num(step_text) if step_text else 1
+            if step <= 0 or hi < lo:
+                raise ValueError
+            count = int((hi - lo) / step) + 1
+            if count > MAX_VARIANTS:
+                raise _bad(f"`{text}` has {count:,} values", f"at most {MAX_VARIANTS:,} variants in all")
+            return tuple(lo + i * step for i in range(count))
+        items = [s.strip() for s in spec.split(",") if s.strip()]
+        if not items:
+            raise ValueError
+        if kind == "bool":
+            if any(s not in ("true", "false") for s in items):
+                raise ValueError
+            return tuple(s == "true" for s in items)
+        if kind == "num":
+            return tuple(_num(s) for s in items)
+        return tuple(items)
+    except ValueError:
+        hint = ("write `true,false`" if kind == "bool" else
+                "write `a..b`, `a..b:step` or `a,b,c` with numbers; a..b needs a <= b and step > 0")
+        raise _bad(f"cannot read the range in `--vary {text}`", hint) from None
+
+
+def _num(text: str) -> int | float:
+    text = text.strip()
+    return float(text) if any(c in text for c in ".eE") else int(text)
+
+
+def _bad(message: str, hint: str) -> CstosimError:
+    return CstosimError([Diagnostic("bad_sweep", _WHERE, message, hint)])
+
+
+def size(axes: tuple[Axis, ...]) -> int:
+    n = 1
+    for a in axes:
+        n *= len(a.values)
+    return n
+
+
+def variant(scenario: Scenario, params: dict[str, Any], axes: tuple[Axis, ...],
+            values: tuple[Any, ...], interpretations: tuple[str, ...] | None = None) -> Scenario:
+    """The scenario with one combination of axis values applied."""
+    spec = scenario.spec
+    if interpretations:
+        spec = spec.model_copy(update={"interpretations": list(interpretations)})
+    new_params = {**spec.params, **params}
+    updates: dict[str, dict[str, Any]] = {}
+    for axis, v in zip(axes, values, strict=True):
+        if axis.target == "params":
+            new_params[axis.field] = v
+        else:
+            updates.setdefault(axis.target, {})[axis.field] = v
+    events = []
+    for e in spec.events:
+        if e.incident is not None:
+            upd = {**updates.get("*", {}), **updates.get(e.incident.id, {})}
+            if upd:
+                for k in upd:
+                    if k in ("killed", "wounded", "captured", "days_on_territory"):
+                        upd[k] = max(0, int(upd[k]))
+                    elif k == "depth_km":
+                        upd[k] = max(0.0, float(upd[k]))
+                e = m.Event(incident=e.incident.model_copy(update=upd))
+        events.append(e)
+    return Scenario(spec.model_copy(update={"events": events, "params": new_params}),
+                    scenario.file, scenario.added_commitments)
+
+
+def summary(rules: CompiledRules, scenario: Scenario) -> dict[str, Any]:
+    """A variant's conclusions, compactly: labels, obligations per rule, tension kinds."""
+    out, _ = conclusions(rules, scenario)
+    owed: dict[str, int] = {}
+    for o in out.obligations:
+        key = f"{o.interpretation}:{o.commitment}"
+        owed[key] = owed.get(key, 0) + 1
+    return {"labels": {c.id: c.label for c in out.classifications},
+            "obligations": dict(sorted(owed.items())),
+            "tensions": sorted({t.kind + (f"@{t.interpretation}" if t.interpretation else "")
+                                for t in out.tensions}),
+            "admitted": {a.id: a.admitted for a in out.admissions}}
+
+
+_LOADED: dict[tuple[str | None, str], tuple[CompiledRules, Scenario]] = {}
+
+
+def _loaded(job: Job) -> tuple[CompiledRules, Scenario]:
+    key = (job.rules_path, job.scenario_path)
+    if key not in _LOADED:
+        from cstosim.api import load_rules
+
+        rules = load_rules(job.rules_path) if job.rules_path else None
+        _LOADED[key] = load_scenario(job.scenario_path, rules)
+    return _LOADED[key]
+
+
+def run_chunk(job: Job, combos: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """Evaluate a chunk of variants (runs in a worker process)."""
+    rules, scenario = _loaded(job)
+    params = dict(job.params)
+    return [summary(rules, variant(scenario, params, job.axes, c, job.interpretations))
+            for c in combos]
+
+
+def _chunks(items: list[tuple[Any, ...]], n: int) -> Iterator[list[tuple[Any, ...]]]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def sweep(job: Job, executor: Executor | None = None, chunk: int = 64,
+          progress: Callable[[int, int], None] | None = None) -> SweepResult:
+    """Evaluate every variant of a sweep, in order, and find the flips."""
+    combos = list(itertools.product(*(a.values for a in job.axes)))
+    if len(combos) > MAX_VARIANTS:
+        raise _bad(f"the sweep has {len(combos):,} variants", f"at most {MAX_VARIANTS:,}")
+    result = SweepResult(job.axes)
+    summaries: list[dict[str, Any]] = []
+    parts = list(_chunks(combos, chunk))
+    if executor is None:
+        for part in parts:
+            summaries.extend(run_chunk(job, part))
+            if progress:
+                progress(len(summaries), len(combos))
+    else:
+        futures = [executor.submit(run_chunk, job, part) for part in parts]
+        for fut in futures:
+            summaries.extend(fut.result())
+            if progress:
+                progress(len(summaries), len(combos))
+    result.variants = list(zip(combos, summaries, strict=True))
+    result.flips = flips(job.axes, result.variants)
+    return result
+
+
+def flips(axes: tuple[Axis, ...], variants: list[tuple[tuple[Any, ...], dict[str, Any]]],
+          ) -> list[dict[str, Any]]:
+    """Neighbouring variants (one step on one axis) whose conclusions differ."""
+    index = {v: s for v, s in variants}
+    found = []
+    for v, s in variants:
+        for i, axis in enumerate(axes):
+            pos = axis.values.index(v[i])
+            if pos + 1 >= len(axis.values):
+                continue
+            w = (*v[:i], axis.values[pos + 1], *v[i + 1:])
+            t = index[w]
+            changes = _changes(s, t)
+            if changes:
+                found.append({"axis": axis.name, "from": v[i], "to": axis.values[pos + 1],
+                              "at": {a.name: x for j, (a, x) in enumerate(zip(axes, v, strict=True))
+                                     if j != i},
+                              "changes": changes})
+    return found
+
+
+def _changes(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    out = [f"{k}: {a['labels'].get(k)} -> {b['labels'].get(k)}"
+           for k in sorted(set(a["labels"]) | set(b["labels"])) if a["labels"].get(k) != b["labels"].get(k)]
+    for k in sorted(set(a["obligations"]) | set(b["obligations"])):
+        if a["obligations"].get(k, 0) != b["obligations"].get(k, 0):
+            out.append(f"obligations {k}: {a['obligations'].get(k, 0)} -> {b['obligations'].get(k, 0)}")
+    ta, tb = set(a["tensions"]), set(b["tensions"])
+    out += [f"tension appears: {t}" for t in sorted(tb - ta)]
+    out += [f"tension vanishes: {t}" for t in sorted(ta - tb)]
+    out += [f"admission {k}: {a['admitted'].get(k)} -> {b['admitted'].get(k)}"
+            for k in sorted(set(a["admitted"]) | set(b["admitted"]))
+            if a["admitted"].get(k) != b["admitted"].get(k)]
+    return out
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1
+
+
+def to_csv(result: SweepResult) -> str:
+    """One row per variant: axis values, then each classification's label."""
+    import csv
+    import io
+
+    labels = sorted({k for _, s in result.variants for k in s["labels"]})
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([a.name for a in result.axes] + labels + ["obligations", "tensions"])
+    for values, s in result.variants:
+        w.writerow([*values, *(s["labels"].get(k) for k in labels),
+                    sum(s["obligations"].values()), ";".join(s["tensions"])])
+    return buf.getvalue()
+
+
+def to_text(result: SweepResult) -> str:
+    """The flips as readable lines, grouped by axis."""
+    lines = [f"{len(result.variants):,} variants over " + ", ".join(
+        f"{a.name} ({len(a.values)} values)" for a in result.axes)]
+    if not result.flips:
+        lines.append("no conclusion flips anywhere in the swept ranges")
+    # Flips with the same step and the same changes are listed once, with every place they occur.
+    grouped: dict[tuple[Any, ...], list[str]] = {}
+    for f in result.flips:
+        key = (f["axis"], f["from"], f["to"], tuple(f["changes"]))
+        grouped.setdefault(key, []).append(", ".join(f"{k}={v}" for k, v in f["at"].items()))
+    for (axis, lo, hi, changes), places in grouped.items():
+        where = [p for p in places if p]
+        shown = "; ".join(where[:4]) + (f"; and {len(where) - 4} more" if len(where) > 4 else "")
+        lines.append(f"{axis} {lo} -> {hi}" + (f" (at {shown})" if where else "") + ":")
+        lines += [f"    {c}" for c in changes]
+    return "\n".join(lines) + "\n"
