@@ -527,12 +527,13 @@ def _dask_executor(scheduler: str | None) -> Any:
         raise CstosimError([Diagnostic("bad_option", where, "`--executor dask` needs `--scheduler ADDRESS`",
                                        "e.g. `--scheduler tcp://127.0.0.1:8786`")])
     try:
-        from distributed import Client  # type: ignore[import-not-found]  # optional extra
+        import distributed
     except ImportError:
         raise CstosimError([Diagnostic("dask_missing", where, "the Dask executor is not installed",
                                        "install it with `pip install 'cstosim[dask]'`")]) from None
     try:
-        client = Client(scheduler, timeout=10)
+        dask: Any = distributed  # untyped optional extra
+        client = dask.Client(scheduler, timeout=10)
     except OSError as exc:
         raise CstosimError([Diagnostic("dask_unreachable", where,
                                        f"cannot reach the Dask scheduler `{scheduler}`: {exc}",

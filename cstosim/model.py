@@ -411,22 +411,23 @@ class Request(Strict):
 class Incident(Strict):
     """What happened, as facts; the engine classifies it."""
 
-    id: Id
+    id: Id = Field(description="Unique within the scenario; conclusions refer to it.")
     actor: StateCode | None = Field(description="The state whose forces acted; null if none is "
                                                 "identified (e.g. internal unrest).")
-    target: StateCode
-    locations: list[LocationCode] = Field(default_factory=list)
-    start: dt.date
+    target: StateCode = Field(description="The state attacked or threatened.")
+    locations: list[LocationCode] = Field(default_factory=list,
+                                          description="Where, as subdivisions of the target.")
+    start: dt.date = Field(description="First day; obligations are judged on this date.")
     end: dt.date | None = None
-    state_forces: bool
-    crossed_border: bool
-    days_on_territory: Count
-    depth_km: Annotated[float, Field(ge=0, le=10_000)]
-    killed: Count
-    wounded: Count
-    captured: Count
-    shots_fired: bool
-    border_delimited: bool
+    state_forces: bool = Field(description="The actor's regular forces took part.")
+    crossed_border: bool = Field(description="They crossed into the target's territory.")
+    days_on_territory: Count = Field(description="Days they stayed on the target's territory.")
+    depth_km: Annotated[float, Field(ge=0, le=10_000, description="Deepest advance, in km.")]
+    killed: Count = Field(description="Deaths caused by the actor's forces.")
+    wounded: Count = Field(description="Wounded by the actor's forces.")
+    captured: Count = Field(description="Personnel of the target captured.")
+    shots_fired: bool = Field(description="Weapons were fired.")
+    border_delimited: bool = Field(description="The border there is delimited.")
     internal_unrest: bool = False
     framed_as_external: bool = Field(
         default=False, description="The host frames internal unrest as externally driven.")

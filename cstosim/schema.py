@@ -78,3 +78,133 @@ expect:
   admissions:
     - {{application: my_application, admitted: false}}
 """
+
+
+def _type_name(t: Any) -> str:
+    """A readable name for a field's type: `list[StateCode]`, `date or null`, `one of a, b`."""
+    from types import UnionType
+    from typing import Annotated, Literal, Union, get_args, get_origin
+
+    origin, args = get_origin(t), get_args(t)
+    if origin is Annotated:
+        base = _type_name(args[0])
+        if any(getattr(a, "func", None) is m.check_state_code for a in args[1:]):
+            return "state code (ISO 3166-1 alpha-3)"
+        if any(getattr(a, "func", None) is m.check_location_code for a in args[1:]):
+            return "location code (ISO 3166-2)"
+        if any("pattern" in repr(a) for a in args[1:]):
+            return "id"
+        return base
+    if origin in (Union, UnionType):
+        return " or ".join(_type_name(a) for a in args)
+    if origin is Literal:
+        return "one of " + ", ".join(f"`{a}`" for a in args) if len(args) > 1 else f"`{args[0]}`"
+    if origin is list:
+        return f"list of {_type_name(args[0])}"
+    if origin is dict:
+        return f"mapping of {_type_name(args[0])} to {_type_name(args[1])}"
+    if t is type(None):
+        return "null"
+    if t is Any:
+        return "condition"
+    names = {"str": "text", "date": "date (YYYY-MM-DD)", "int": "whole number",
+             "float": "number", "bool": "`true` or `false`"}
+    name = getattr(t, "__name__", str(t))
+    return names.get(name, name)
+
+
+def field_reference() -> str:
+    """Markdown reference of every field of the rules and scenario files, from the models."""
+    import inspect
+
+    from pydantic import BaseModel
+
+    seen: list[type[BaseModel]] = []
+
+    def collect(cls: type[BaseModel]) -> None:
+        if cls in seen:
+            return
+        seen.append(cls)
+        for f in cls.model_fields.values():
+            for candidate in _models_in(f.annotation):
+                collect(candidate)
+
+    collect(m.RulesFile)
+    collect(m.ScenarioFile)
+    lines = ["# Field reference", "",
+             "Generated from the pydantic models (`cstosim.model`); a test keeps it current.",
+             "Every mapping rejects unknown fields. Only `true` and `false` are booleans.", ""]
+    for cls in seen:
+        doc = inspect.getdoc(cls) or ""
+        lines += [f"## {cls.__name__}", "", doc.splitlines()[0] if doc else "", "",
+                  "| field | type | required | meaning |", "|---|---|---|---|"]
+        for name, f in cls.model_fields.items():
+            key = f.alias or name
+            default = f.get_default(call_default_factory=True)
+            required = "yes" if f.is_required() else f"no (default `{default!r}`)"
+            desc = (f.description or "").replace("|", "\\|").replace("\n", " ")
+            kind = _field_kind(f)
+            lines.append(f"| `{key}` | {kind} | {required} | {desc} |")
+        lines.append("")
+    return "\n".join(lines + _paths_reference())
+
+
+def _paths_reference() -> list[str]:
+    """The typed paths each kind of rule may read in its `when` condition."""
+    from cstosim.compile import schemas_for
+    from cstosim.conditions import NUM, Type
+
+    schemas = schemas_for(("LABEL",), {"NAME": NUM})
+    out = ["## Condition paths", "",
+           "What a `when` condition may read, by kind of rule. `params.NAME` is any parameter of",
+           "the rules (typed by its value); `classification.label` takes the rules' own labels.", ""]
+    titles = {"classification": "classification rules", "commitment": "commitments",
+              "gate:none": "gates (`for_each: none`)", "gate:member": "gates (`for_each: member`)",
+              "gate:pact_chain": "gates (`for_each: pact_chain`)", "stance": "stance rules",
+              "tension:admission:none": "admission tensions", "tension:admission:member":
+              "admission tensions (`for_each: member`)", "tension:admission:member_partner":
+              "admission tensions (`for_each: member_partner`)", "tension:admission:pact_chain":
+              "admission tensions (`for_each: pact_chain`)", "tension:incident:none":
+              "incident tensions", "tension:dispute:none": "dispute tensions"}
+
+    def show(t: Type) -> str:
+        return "label" if t.name == "enum" and "LABEL" in t.values else (
+            "one of " + ", ".join(t.values) if t.name == "enum" else t.name)
+
+    for key, schema in schemas.items():
+        roots = sorted({p.split(".")[0] for p in schema})
+        out += [f"### {titles.get(key, key)}", ""]
+        for root in roots:
+            fields = ", ".join(f"`{p.split('.')[1]}` ({show(t)})" for p, t in sorted(schema.items())
+                               if p.startswith(root + ".") and root != "params")
+            out.append(f"- `{root}`: " + (fields if root != "params" else "`NAME` (the parameter's type)"))
+        out.append("")
+    return out
+
+
+def _field_kind(f: Any) -> str:
+    """The type of a field, using the constraints pydantic moved into its metadata."""
+    for meta in f.metadata:
+        if getattr(meta, "func", None) is m.check_state_code:
+            return "state code (ISO 3166-1 alpha-3)"
+        if getattr(meta, "func", None) is m.check_location_code:
+            return "location code (ISO 3166-2)"
+        if "pattern" in repr(meta):
+            return "id"
+    text = _type_name(f.annotation)
+    bounds = [f"{op} {getattr(meta, attr)}" for meta in f.metadata
+              for attr, op in (("ge", ">="), ("le", "<=")) if getattr(meta, attr, None) is not None]
+    return text + (f" ({', '.join(bounds)})" if bounds else "")
+
+
+def _models_in(annotation: Any) -> list[Any]:
+    from typing import get_args
+
+    from pydantic import BaseModel
+
+    out = []
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        out.append(annotation)
+    for arg in get_args(annotation):
+        out += _models_in(arg)
+    return out

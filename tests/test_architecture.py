@@ -21,7 +21,7 @@ ALLOWED = {
     "render": {"conditions", "report", "graph"},
     "graph": {"report"},
     "output": {"errors"},
-    "schema": {"model"},
+    "schema": {"model", "compile", "conditions"},
     "testing": {"model", "api", "compile"},
     "properties": {"model", "api", "compile", "evaluate", "report"},
     "check": {"model", "api", "compile", "properties", "testing"},

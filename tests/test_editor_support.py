@@ -47,3 +47,10 @@ def test_new_scenario_writes_a_runnable_template_and_never_overwrites(tmp_path: 
     again = runner.invoke(app, ["new", "scenario", str(written)])
     assert again.exit_code == 2 and "already exists" in again.output
     assert written.read_text(encoding="utf-8") == text
+
+
+def test_field_reference_is_current() -> None:
+    from cstosim.schema import field_reference
+
+    shipped = (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
+    assert shipped == field_reference(), "regenerate docs/reference.md from cstosim.schema.field_reference()"
