@@ -42,7 +42,18 @@ def edges(report: Report, interpretation: str | None = None) -> list[Edge]:
     for adm in report.admissions:
         verdict = "admitted" if adm.admitted else adm.decision
         found.add(Edge("application", adm.state, adm.body, f"applies as {adm.tier}: {verdict}"))
-    return sorted(found)
+    return _merged(sorted(found))
+
+
+def _merged(es: list[Edge]) -> list[Edge]:
+    """One edge per kind and pair of nodes, its labels joined; a tension keeps the worst severity."""
+    order = ("", "low", "moderate", "high", "critical")
+    groups: dict[tuple[str, str, str], list[Edge]] = {}
+    for e in es:
+        groups.setdefault((e.kind, e.source, e.target), []).append(e)
+    return [Edge(kind, src, dst, "; ".join(e.label for e in group),
+                 max((e.severity for e in group), key=order.index))
+            for (kind, src, dst), group in sorted(groups.items())]
 
 
 def _nodes(es: list[Edge]) -> list[str]:
