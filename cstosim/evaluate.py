@@ -156,6 +156,10 @@ class World:
                           for r in s.relations]
         self.adopted: dict[tuple[str, str], dt.date] = {}
         self.commitments: list[Rule] = list(rules.commitments)
+        # Memos for the hot queries; _bound is cleared whenever memberships change.
+        self._states: dict[tuple[str | None, dt.date, str], StateView] = {}
+        self._bound: dict[tuple[str, dt.date], list[str]] = {}
+        self._pairs: dict[tuple[str, str, dt.date], PairView] = {}
         if scenario is not None:
             # INVARIANT: same-day changes apply in a fixed order, whatever the file's order.
             for ch in sorted(scenario.changes, key=change_order):
@@ -188,6 +192,7 @@ class World:
                              f"was in force on {r.on}; the `relation_end` change did nothing")
 
     def end_membership(self, state: str, body: str, on: dt.date) -> bool:
+        self._bound.clear()
         hit = False
         for x in self.members:
             if x.state == state and x.body == body and x.on(on):
@@ -202,6 +207,7 @@ class World:
         # INVARIANT: a state holds at most one tier of a body on any date.
         self.end_membership(state, body, on)
         later = [x.start for x in self.members if x.state == state and x.body == body and x.start > on]
+        self._bound.clear()
         self.members.append(_Member(state, body, tier, on, min(later, default=None), status))
 
     # queries
@@ -228,11 +234,23 @@ class World:
     def state(self, code: str | None, d: dt.date, status: str = "active") -> StateView:
         if code is None:
             return NO_STATE
-        spec = self.rules.spec.states[code]
-        un = spec.un_member_from is not None and spec.un_member_from <= d
-        return StateView(code, spec.former_soviet, un, status)
+        key = (code, d, status)
+        view = self._states.get(key)
+        if view is None:
+            spec = self.rules.spec.states[code]
+            un = spec.un_member_from is not None and spec.un_member_from <= d
+            view = self._states[key] = StateView(code, spec.former_soviet, un, status)
+        return view
 
     def pair(self, a: str, b: str, d: dt.date) -> PairView:
+        # Relations are fixed once the scenario's changes are applied, so pairs can be memoized.
+        key = (a, b, d)
+        found = self._pairs.get(key)
+        if found is None:
+            found = self._pairs[key] = self._pair(a, b, d)
+        return found
+
+    def _pair(self, a: str, b: str, d: dt.date) -> PairView:
         kinds_now: set[str] = set()
         past_hostility = False
         for r in self.relations:
@@ -259,10 +277,16 @@ class World:
 
     def bound(self, c: Rule, d: dt.date) -> list[str]:
         """States bound by a commitment on a date, sorted."""
-        p = c.spec.parties
-        if p.states is not None:
-            return sorted(set(p.states))
-        return [x.state for x in self.holders(p.body, p.tier, d)]
+        key = (c.id, d)
+        found = self._bound.get(key)
+        if found is None:
+            p = c.spec.parties
+            if p.states is not None:
+                found = sorted(set(p.states))
+            else:
+                found = [x.state for x in self.holders(p.body, p.tier, d)]
+            self._bound[key] = found
+        return found
 
     def body_members(self, body: str, d: dt.date) -> list[_Member]:
         return self.holders(body, self.rules.member_tier(body), d)
@@ -546,14 +570,15 @@ class _Evaluator:
             else:
                 # INVARIANT: no state owes assistance to itself or against itself.
                 debtors = [s for s in bound if s not in (victim, actor)]
+            ctx = {"incident": view, "params": self.params_ns[interp],
+                   "classification": label_ns, "victim": w.state(victim, d),
+                   "actor": w.state(actor, d)}
             for debtor in debtors:
                 assert debtor is not None
                 key = (spec.id, debtor, victim, actor or "")
                 if key in visited:
                     continue
-                ctx = {"incident": view, "params": self.params_ns[interp],
-                       "classification": label_ns, "victim": w.state(victim, d),
-                       "actor": w.state(actor, d), "debtor": w.state(debtor, d)}
+                ctx["debtor"] = w.state(debtor, d)
                 ok, leaves = self.check(c.when, ctx)
                 if not ok:
                     continue
