@@ -107,7 +107,13 @@ def diagnostics_from(exc: ValidationError, doc: Document, root: type[BaseModel]
         if key in seen:
             continue
         seen.add(key)
-        where = doc.locate(loc)
+        # A mapping key that fails validation (an unknown state code as a `states:` key) is
+        # reported at the key, not at its value.
+        if "[key]" in loc:
+            loc = tuple(p for p in loc if p != "[key]")
+            where = doc.locate(loc, key=True)
+        else:
+            where = doc.locate(loc)
         name = _field_name(loc) or "the file"
         value = err.get("input")
         shown = f" `{_show(value)}`" if kind not in ("missing",) and not isinstance(
@@ -131,6 +137,9 @@ def diagnostics_from(exc: ValidationError, doc: Document, root: type[BaseModel]
 
 
 def _show(value: Any) -> str:
+    """A value as the user wrote it; text that YAML would read as something else keeps quotes."""
+    if isinstance(value, str) and value and (value[0].isdigit() or value in ("true", "false", "null")):
+        return f"'{value}'"
     if isinstance(value, dt.date):
         return value.isoformat()
     if value is None:
@@ -200,6 +209,10 @@ def scenario_rules_path(doc: Document, spec: m.ScenarioFile) -> Path | None:
     if spec.rules is None:
         return None
     p = (Path(doc.file).parent / spec.rules)
+    if p.is_dir():
+        raise CstosimError([Diagnostic("not_a_file", doc.locate(("rules",)),
+                                       f"the rules file `{spec.rules}` is a directory (`{p}`)",
+                                       "name a rules YAML file inside it")])
     if not p.is_file():
         raise CstosimError([Diagnostic("file_not_found", doc.locate(("rules",)),
                                        f"the rules file `{spec.rules}` does not exist "

@@ -77,7 +77,7 @@ def _rules(path: Path | None) -> CompiledRules | None:
 
 def parse_sets(sets: list[str], rules: CompiledRules) -> dict[str, Any]:
     """Parse ``--set NAME=VALUE`` options, typed like the rules' parameters."""
-    from cstosim.compile import value_fits
+    from cstosim.compile import param_problem
     from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
     from cstosim.load import load_text
 
@@ -96,10 +96,9 @@ def parse_sets(sets: list[str], rules: CompiledRules) -> dict[str, Any]:
                                        did_you_mean(name, rules.params)))
             continue
         value = load_text(f"v: {raw}" if raw.strip() else "v: ''", "<command line>").data["v"]
-        if not value_fits(value, rules.param_types[name]):
-            problems.append(Diagnostic("type_mismatch", where,
-                                       f"parameter `{name}` takes {rules.param_types[name]}, "
-                                       f"got `{raw}`", f"the default is `{rules.params[name]}`"))
+        found = param_problem(rules.spec, name, value)
+        if found:
+            problems.append(Diagnostic("type_mismatch", where, *found))
             continue
         out[name] = value
     if problems:

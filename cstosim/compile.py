@@ -145,6 +145,27 @@ def param_type(value: object) -> Type:
     return STR
 
 
+def yaml_text(value: object) -> str:
+    """A value as a user writes it in YAML (`true`, not `True`)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def param_problem(spec: m.RulesFile, name: str, value: object) -> tuple[str, str] | None:
+    """Why ``value`` cannot be given to parameter ``name`` (message, hint), or None."""
+    param = spec.parameters[name]
+    t = param_type(param.value)
+    if not value_fits(value, t):
+        return (f"parameter `{name}` takes {t}, got `{yaml_text(value)}`",
+                f"the default is `{yaml_text(param.value)}`")
+    labels = [lab.id for lab in spec.labels]
+    if param.label and value not in labels:
+        return (f"parameter `{name}` names a label, and `{value}` is not one",
+                did_you_mean(str(value), labels))
+    return None
+
+
 def value_fits(value: object, t: Type) -> bool:
     """Whether ``value`` (from YAML or the command line) has type ``t``."""
     if t is BOOL or t.name == "bool":
@@ -167,11 +188,20 @@ class _Stages:
         self.problems.append(Diagnostic(code, self.locate(path, key=key), message, hint))
 
     def ref(self, path: tuple[Any, ...], kind: str, value: str | None,
-            known: Mapping[str, Any] | set[str] | frozenset[str]) -> bool:
+            known: Mapping[str, Any] | set[str] | frozenset[str], key: bool = False) -> bool:
+        """Check that ``value`` names one of ``known``; ``key`` when the name is a mapping key."""
         if value is None or value in known:
             return True
-        self.problem(path, f"unknown_{kind}", f"unknown {kind} `{value}`", did_you_mean(value, known))
+        self.problem(path, f"unknown_{kind}", f"unknown {kind} `{value}`", did_you_mean(value, known),
+                     key=key)
         return False
+
+    def param(self, path: tuple[Any, ...], name: str, value: object) -> None:
+        """Check a parameter override's name (at its key) and value (at the value)."""
+        if self.ref(path, "parameter", name, self.spec.parameters, key=True):
+            found = param_problem(self.spec, name, value)
+            if found:
+                self.problem(path, "type_mismatch", *found)
 
     def resolve_references(self) -> None:
         s = self.spec
@@ -225,6 +255,9 @@ class _Stages:
                     ids[rule.id] = (section, i, "id")
         for i, rule in enumerate(s.classification):
             self.ref(("classification", i, "label"), "label", rule.label, set(labels))
+        for name, p in s.parameters.items():
+            if p.label:
+                self.ref(("parameters", name, "value"), "label", str(p.value), set(labels))
         for i, rule in enumerate(s.tensions):
             for j, b in enumerate(rule.bodies):
                 self.ref(("tensions", i, "bodies", j), "body", b, s.bodies)
@@ -233,11 +266,7 @@ class _Stages:
         for name, interp in s.interpretations.items():
             ibase: tuple[str, ...] = ("interpretations", name)
             for k, v in interp.params.items():
-                if self.ref((*ibase, "params", k), "parameter", k, s.parameters) and not value_fits(
-                        v, param_type(s.parameters[k].value)):
-                    self.problem((*ibase, "params", k), "type_mismatch",
-                                 f"parameter `{k}` takes {param_type(s.parameters[k].value)}, "
-                                 f"got `{v}`", f"the default is `{s.parameters[k].value}`")
+                self.param((*ibase, "params", k), k, v)
             for key in ("enable", "disable"):
                 for j, rid in enumerate(getattr(interp, key)):
                     self.ref((*ibase, key, j), "rule", rid, class_ids)
@@ -330,10 +359,7 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
     st = _Stages(rules.spec, locate)
     s = rules.spec
     for k, v in sc.params.items():
-        if st.ref(("params", k), "parameter", k, s.parameters) and not value_fits(v, rules.param_types[k]):
-            st.problem(("params", k), "type_mismatch",
-                       f"parameter `{k}` takes {rules.param_types[k]}, got `{v}`",
-                       f"the default is `{rules.params[k]}`")
+        st.param(("params", k), k, v)
     for j, name in enumerate(sc.interpretations or []):
         st.ref(("interpretations", j), "interpretation", name, s.interpretations)
 

@@ -59,12 +59,12 @@ def check(report: Report, expect: m.Expect) -> list[ExpectationResult]:
                 + (f" to {eo.creditor}" if eo.creditor else "")
                 + (f" under `{eo.interpretation}`" if eo.interpretation else "")
                 + (" is present" if eo.present else " is absent"))
-        out.append(ExpectationResult(desc, f"{len(hits)} found", bool(hits) == eo.present))
+        out.append(ExpectationResult(desc, str(len(hits)), bool(hits) == eo.present))
     for et in expect.tensions:
         found = [t for t in report.tensions
                 if t.kind == et.kind and set(et.parties) <= set(t.parties)
                 and (et.rule is None or t.rule == et.rule)]
         desc = (f"tension `{et.kind}`" + (f" involving {', '.join(et.parties)}" if et.parties else "")
                 + (" is present" if et.present else " is absent"))
-        out.append(ExpectationResult(desc, f"{len(found)} found", bool(found) == et.present))
+        out.append(ExpectationResult(desc, str(len(found)), bool(found) == et.present))
     return out

@@ -92,19 +92,21 @@ def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
         if path.is_dir():
             raise _fail(name, "not_a_file", f"`{name}` is a directory, not a file",
                         "name a YAML file inside it")
+        if path.exists() and not path.is_file():
+            raise _fail(name, "not_a_file", f"`{name}` is not a regular file",
+                        "name a YAML file; devices and pipes are not read")
+        # Read at most one byte over the limit: the size `stat` reports can be wrong.
+        with path.open("rb") as fh:
+            raw = fh.read(limits.max_bytes + 1)
+    except OSError as exc:
+        raise _fail(name, "file_not_found", f"cannot read `{name}`: {exc.strerror}",
+                    "check the path, that the file exists and your permissions") from None
+    if len(raw) > limits.max_bytes:
         size = path.stat().st_size
-    except OSError as exc:
-        raise _fail(name, "file_not_found", f"cannot read `{name}`: {exc.strerror}",
-                    "check the path and that the file exists") from None
-    if size > limits.max_bytes:
+        shown = f"{size:,} bytes" if size > limits.max_bytes else "larger than it claims"
         raise _fail(name, "file_too_large",
-                    f"file is {size:,} bytes, over the limit of {limits.max_bytes:,}",
+                    f"file is {shown}, over the limit of {limits.max_bytes:,} bytes",
                     "split the file, or raise the limit if you trust it")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise _fail(name, "file_not_found", f"cannot read `{name}`: {exc.strerror}",
-                    "check the path and your permissions") from None
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -112,7 +114,8 @@ def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        # Columns count characters, as in every other error.
+        column = len(before[before.rfind(b"\n") + 1:].decode("utf-8", errors="replace")) + 1
         raise CstosimError([Diagnostic(
             "invalid_utf8", Location(name, line, column),
             f"byte `0x{raw[exc.start]:02x}` is not valid UTF-8",
@@ -148,8 +151,17 @@ def load_text(text: str, name: str = "<string>", limits: Limits = DEFAULT_LIMITS
             problem, hint = "a tab character", "indent with spaces; YAML does not allow tabs"
         raise CstosimError([Diagnostic("yaml_syntax", where, f"YAML syntax error: {problem}",
                                        hint)]) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        raise CstosimError([Diagnostic(
+            "yaml_syntax", Location(name, line, column),
+            f"control character `U+{ord(char):04X}` is not allowed in YAML",
+            "remove it; the file may be binary or damaged")]) from None
     except yaml.YAMLError as exc:
-        raise _fail(name, "yaml_syntax", f"YAML error: {exc}", "check the file's syntax") from None
+        raise _fail(name, "yaml_syntax", f"YAML error: {str(exc).splitlines()[0]}",
+                    "check the file's syntax") from None
     except RecursionError:
         raise _fail(name, "too_deep", "the document is nested too deeply",
                     f"keep nesting under {limits.max_depth} levels") from None
@@ -227,7 +239,8 @@ class _Builder:
                 else:
                     if event.tag is not None and event.tag != "!":
                         raise self._tag_error(event)
-                    value = self._scalar(event) if not event.style else event.value
+                    # The non-specific tag `!` makes a plain scalar a string, as quoting does.
+                    value = event.value if event.style or event.tag == "!" else self._scalar(event)
                     size = 1
                     if event.anchor is not None:
                         self.anchors[event.anchor] = (value, 1)

@@ -128,6 +128,8 @@ class Parameter(Sourced):
     """A named value the rules refer to as ``params.NAME``."""
 
     value: bool | int | float | str
+    label: bool = Field(default=False,
+                        description="The value names a classification label (checked on load).")
 
 
 class Right(Sourced):
@@ -371,6 +373,13 @@ class RelationChange(Strict):
     states: Annotated[list[StateCode], Field(min_length=2, max_length=2)]
     on: dt.date
     body: Id | None = None
+
+    @model_validator(mode="after")
+    def _two_states(self) -> RelationChange:
+        if self.states[0] == self.states[1]:
+            raise PydanticCustomError("self_relation", "a relation needs two different states",
+                                      {"hint": "name two states"})
+        return self
 
 
 class Change(Strict):

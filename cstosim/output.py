@@ -12,6 +12,12 @@ from pathlib import Path
 from cstosim.errors import CstosimError, Diagnostic, Location
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def write_atomic(path: str | os.PathLike[str], text: str, *, force: bool = False) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename.
 
@@ -31,11 +37,15 @@ def write_atomic(path: str | os.PathLike[str], text: str, *, force: bool = False
         raise CstosimError([Diagnostic("file_not_found", Location(str(target)),
                                        f"the folder `{parent}` does not exist",
                                        "create the folder first")])
+    # mkstemp creates the file private (0600); give it the mode a plain open() would, or keep
+    # the mode of the file it replaces.
+    mode = target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
             fh.flush()
+            os.fchmod(fh.fileno(), mode)
             os.fsync(fh.fileno())
         os.replace(tmp, target)
     except BaseException:

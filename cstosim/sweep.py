@@ -19,7 +19,7 @@ from typing import Any
 
 from cstosim import model as m
 from cstosim.api import Scenario, load_scenario
-from cstosim.compile import CompiledRules, value_fits
+from cstosim.compile import CompiledRules, param_problem
 from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
 from cstosim.evaluate import conclusions
 
@@ -92,8 +92,11 @@ def parse_axis(text: str, rules: CompiledRules, scenario: Scenario) -> Axis:
             raise _bad(f"`{fld}` cannot be varied", did_you_mean(fld, NUMERIC_FACTS + BOOL_FACTS))
         kind = "bool" if fld in BOOL_FACTS else "num"
     values = _values(spec, kind, text)
-    if target == "params" and not all(value_fits(v, rules.param_types[fld]) for v in values):
-        raise _bad(f"`{spec}` does not fit parameter `{fld}`", f"the default is `{rules.params[fld]}`")
+    if target == "params":
+        for v in values:
+            found = param_problem(rules.spec, fld, v)
+            if found:
+                raise _bad(*found)
     return Axis(name, target, fld, values)
 
 
