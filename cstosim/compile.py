@@ -372,7 +372,10 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
     for i, ch in enumerate(sc.changes):
         base = ("changes", i)
         if ch.date > sc.as_of:
-            st.problem(base, "after_as_of", f"change dated {ch.date} is after `as_of` ({sc.as_of})",
+            kind = next(k for k in ("adopt_tier", "join", "leave", "relation_start", "relation_end",
+                                    "add_commitment") if getattr(ch, k) is not None)
+            st.problem((*base, kind, "from" if kind == "add_commitment" else "on"), "after_as_of",
+                       f"change dated {ch.date} is after `as_of` ({sc.as_of})",
                        "move `as_of` later or drop the change")
         if ch.adopt_tier:
             body_tier((*base, "adopt_tier"), ch.adopt_tier.body, ch.adopt_tier.tier)
@@ -405,7 +408,8 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
                        f"event id `{ev.id}` is used twice", "give every event its own id")
         seen[ev.id] = i
         if ev.date > sc.as_of:
-            st.problem(base, "after_as_of", f"event dated {ev.date} is after `as_of` ({sc.as_of})",
+            st.problem((*base, "incident", "start") if ev.incident else (*base, "application", "date"),
+                       "after_as_of", f"event dated {ev.date} is after `as_of` ({sc.as_of})",
                        "move `as_of` later or drop the event")
         if ev.application:
             a = ev.application
