@@ -186,18 +186,14 @@ class Compiler:
             return _NEVER
         left_get = _getter(left_text)
         right_get = right if callable(right) else _const(right)
-        fn = _OPS[op]
+        root, attr = left_text.split(".")
+        test: Callable[[Context], bool]
         if callable(right):
-            r = right
-
-            def test(c: Context, lg: Any = left_get, f: Any = fn) -> bool:
-                return bool(f(lg(c), r(c)))
+            fn, rg = _OPS[op], right
+            test = lambda c: bool(fn(left_get(c), rg(c)))  # noqa: E731 - one closure per leaf
         else:
-            value = right
-
-            def test(c: Context, lg: Any = left_get, f: Any = fn) -> bool:
-                return bool(f(lg(c), value))
-        return Condition("leaf", (), text.strip(), test, left_get, right_get, fn)
+            test = _LEAF_AGAINST_CONSTANT[op](root, operator.attrgetter(attr), right)
+        return Condition("leaf", (), text.strip(), test, left_get, right_get, _OPS[op])
 
     def _path_type(self, text: str, schema: Schema, path: tuple[Any, ...]) -> Type | None:
         t = schema.get(text)
@@ -291,18 +287,55 @@ def _const(value: Any) -> Callable[[Context], Any]:
     return lambda c: value
 
 
+# One closure per operator, so that a leaf against a constant costs a single Python call:
+# `g` is an attrgetter for the validated field name, `v` the validated literal.
+_Leaf = Callable[[str, Callable[[Any], Any], Any], Callable[[Context], bool]]
+_LEAF_AGAINST_CONSTANT: dict[str, _Leaf] = {
+    "==": lambda r, g, v: lambda c: g(c[r]) == v,
+    "!=": lambda r, g, v: lambda c: g(c[r]) != v,
+    "<": lambda r, g, v: lambda c: g(c[r]) < v,
+    "<=": lambda r, g, v: lambda c: g(c[r]) <= v,
+    ">": lambda r, g, v: lambda c: g(c[r]) > v,
+    ">=": lambda r, g, v: lambda c: g(c[r]) >= v,
+    "in": lambda r, g, v: lambda c: g(c[r]) in v,
+    "not_in": lambda r, g, v: lambda c: g(c[r]) not in v,
+}
+
+
 def _combine(kind: str, kids: list[Condition]) -> Condition:
     tests = tuple(k.test for k in kids)
     text = f"{kind}: [" + ", ".join(k.text for k in kids) + "]"
+    if len(tests) == 1:
+        return Condition(kind, kids, text, tests[0])
     if kind == "all":
         if len(tests) == 2:
             a, b = tests
             return Condition(kind, kids, text, lambda c: a(c) and b(c))
-        return Condition(kind, kids, text, lambda c: all(t(c) for t in tests))
+        if len(tests) == 3:
+            a, b, d = tests
+            return Condition(kind, kids, text, lambda c: a(c) and b(c) and d(c))
+
+        def every(c: Context) -> bool:
+            for t in tests:  # noqa: SIM110 - a plain loop skips the generator's per-item cost
+                if not t(c):
+                    return False
+            return True
+
+        return Condition(kind, kids, text, every)
     if len(tests) == 2:
         a, b = tests
         return Condition(kind, kids, text, lambda c: a(c) or b(c))
-    return Condition(kind, kids, text, lambda c: any(t(c) for t in tests))
+    if len(tests) == 3:
+        a, b, d = tests
+        return Condition(kind, kids, text, lambda c: a(c) or b(c) or d(c))
+
+    def some(c: Context) -> bool:
+        for t in tests:  # noqa: SIM110 - a plain loop skips the generator's per-item cost
+            if t(c):
+                return True
+        return False
+
+    return Condition(kind, kids, text, some)
 
 
 _NEVER = Condition("any", (), "(invalid condition)", lambda c: False)
