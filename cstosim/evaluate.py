@@ -150,10 +150,18 @@ class World:
                  added: tuple[Rule, ...], notes: list[str]) -> None:
         s = rules.spec
         self.rules = rules
-        self.members = [_Member(x.state, x.body, x.tier, x.from_, x.until, x.status)
-                        for x in s.memberships]
-        self.relations = [_Rel(r.kind, r.states[0], r.states[1], r.from_, r.until)
-                          for r in s.relations]
+        # Indexes keep every query proportional to what it touches, not to the world's size.
+        self.members: list[_Member] = []
+        self._by_holder: dict[tuple[str, str], list[_Member]] = {}
+        self._by_tier: dict[tuple[str, str], list[_Member]] = {}
+        self._by_state: dict[str, list[_Member]] = {}
+        for x in s.memberships:
+            self._add(_Member(x.state, x.body, x.tier, x.from_, x.until, x.status))
+        self.relations: list[_Rel] = []
+        self._rels: dict[frozenset[str], list[_Rel]] = {}
+        self._related: dict[str, set[str]] = {}
+        for r in s.relations:
+            self._relate(_Rel(r.kind, r.states[0], r.states[1], r.from_, r.until))
         self.adopted: dict[tuple[str, str], dt.date] = {}
         self.commitments: list[Rule] = list(rules.commitments)
         # Memos for the hot queries; _bound is cleared whenever memberships change.
@@ -167,6 +175,25 @@ class World:
             self.commitments.extend(added)
         self.commitments.sort(key=lambda r: r.id)
 
+    def _add(self, x: _Member) -> None:
+        self.members.append(x)
+        self._by_holder.setdefault((x.state, x.body), []).append(x)
+        self._by_tier.setdefault((x.body, x.tier), []).append(x)
+        self._by_state.setdefault(x.state, []).append(x)
+
+    def _relate(self, r: _Rel) -> None:
+        self.relations.append(r)
+        self._rels.setdefault(frozenset((r.a, r.b)), []).append(r)
+        self._related.setdefault(r.a, set()).add(r.b)
+        self._related.setdefault(r.b, set()).add(r.a)
+
+    def related(self, state: str) -> list[str]:
+        """States that share any recorded relation with ``state``, sorted."""
+        return sorted(self._related.get(state, ()))
+
+    def memberships_of(self, state: str, d: dt.date) -> list[_Member]:
+        return [x for x in self._by_state.get(state, ()) if x.on(d)]
+
     def _apply(self, ch: m.Change, notes: list[str]) -> None:
         if ch.adopt_tier:
             self.adopted[(ch.adopt_tier.body, ch.adopt_tier.tier)] = ch.adopt_tier.on
@@ -179,12 +206,12 @@ class World:
                              f"{ch.leave.on}; the `leave` change did nothing")
         elif ch.relation_start:
             r = ch.relation_start
-            self.relations.append(_Rel(r.kind, r.states[0], r.states[1], r.on, None))
+            self._relate(_Rel(r.kind, r.states[0], r.states[1], r.on, None))
         elif ch.relation_end:
             r = ch.relation_end
             hit = False
-            for rel in self.relations:
-                if rel.kind == r.kind and {rel.a, rel.b} == set(r.states) and rel.on(r.on):
+            for rel in self._rels.get(frozenset(r.states), ()):
+                if rel.kind == r.kind and rel.on(r.on):
                     rel.until = r.on
                     hit = True
             if not hit:
@@ -194,8 +221,8 @@ class World:
     def end_membership(self, state: str, body: str, on: dt.date) -> bool:
         self._bound.clear()
         hit = False
-        for x in self.members:
-            if x.state == state and x.body == body and x.on(on):
+        for x in self._by_holder.get((state, body), ()):
+            if x.on(on):
                 x.until = on
                 hit = True
         return hit
@@ -206,23 +233,22 @@ class World:
         ends where a later recorded membership of the same body begins."""
         # INVARIANT: a state holds at most one tier of a body on any date.
         self.end_membership(state, body, on)
-        later = [x.start for x in self.members if x.state == state and x.body == body and x.start > on]
+        later = [x.start for x in self._by_holder.get((state, body), ()) if x.start > on]
         self._bound.clear()
-        self.members.append(_Member(state, body, tier, on, min(later, default=None), status))
+        self._add(_Member(state, body, tier, on, min(later, default=None), status))
 
     # queries
     def holding(self, state: str, body: str, d: dt.date) -> _Member | None:
-        for x in self.members:
-            if x.state == state and x.body == body and x.on(d):
+        for x in self._by_holder.get((state, body), ()):
+            if x.on(d):
                 return x
         return None
 
     def holders(self, body: str, tier: str, d: dt.date,
                 statuses: Iterable[str] = BINDING) -> list[_Member]:
         ok = set(statuses)
-        return sorted((x for x in self.members
-                       if x.body == body and x.tier == tier and x.on(d) and x.status in ok),
-                      key=lambda x: x.state)
+        return sorted((x for x in self._by_tier.get((body, tier), ())
+                       if x.on(d) and x.status in ok), key=lambda x: x.state)
 
     def tier_in_force(self, body: str, tier: str, d: dt.date) -> bool:
         spec = self.rules.tier(body, tier)
@@ -253,12 +279,11 @@ class World:
     def _pair(self, a: str, b: str, d: dt.date) -> PairView:
         kinds_now: set[str] = set()
         past_hostility = False
-        for r in self.relations:
-            if {r.a, r.b} == {a, b}:
-                if r.on(d):
-                    kinds_now.add(r.kind)
-                elif r.kind == "hostility" and r.start <= d:
-                    past_hostility = True
+        for r in self._rels.get(frozenset((a, b)), ()):
+            if r.on(d):
+                kinds_now.add(r.kind)
+            elif r.kind == "hostility" and r.start <= d:
+                past_hostility = True
         default = self.rules.spec.defaults.get("diplomatic_relations", True)
         return PairView(
             diplomatic_relations=default and "no_diplomatic_relations" not in kinds_now,
@@ -466,7 +491,7 @@ class _Evaluator:
                                     "pair": w.pair(state, x.state, d)}, {}))
             elif spec.for_each == "member_partner":
                 for x in members:
-                    for other in sorted(w.rules.spec.states):
+                    for other in w.related(x.state):
                         if other in (state, x.state):
                             continue
                         link = w.pair(x.state, other, d)
@@ -638,7 +663,7 @@ class _Evaluator:
         direct = [o for o in new if o.depth == 0 and o.creditor == inc.target
                   and o.type in ("defence", "consultation")]
         cascaded = [o for o in new if o.depth > 0]
-        victim_bodies = {x.body for x in w.members if x.state == inc.target and x.on(d)}
+        victim_bodies = {x.body for x in w.memberships_of(inc.target, d)}
         rival_bodies = {rb for b in victim_bodies for rb in self.rules.spec.bodies[b].rivals}
         reaches = any(w.holding(o.debtor, rb, d) for o in cascaded for rb in rival_bodies)
         conflict = SimpleNamespace(actor_is_party=actor_is_party,
