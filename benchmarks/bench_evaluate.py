@@ -1,0 +1,224 @@
+"""Scenario evaluation on a compiled model: per-scenario time, the cost of tracing, and sweeps.
+
+* Each seed scenario in ``scenarios/`` is evaluated repeatedly with
+  ``cstosim.evaluate(rules, scenario, explain="off")`` (goal: under 1 ms). ``evaluate``
+  runs the what-if *and* its baseline, so it is two passes over the events.
+* Tracing on: ``explain="full"`` against ``explain="off"`` (goal: at most 3x), once for
+  ``evaluate`` (whose baseline is never traced) and once for the what-if pass alone
+  (``cstosim.evaluate._outcome``).
+* Tracing off: ``explain="off"`` against the same call with the evaluator's
+  ``check`` method replaced, for the duration of the sample, by a bare
+  ``cond.test(ctx)`` - what the off switch would cost if it cost nothing (goal: within
+  noise, at most 1.05x).
+* Sweep throughput: N variants of the Syunik scenario (``days_on_territory`` and
+  ``killed`` varied with pydantic ``model_copy(update=...)``) built and evaluated in one
+  process, then in a ``ProcessPoolExecutor(2)``; reported as variants per second per core.
+  Both runs must give the same conclusions for every variant.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import random
+import statistics
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+import cstosim
+from benchmarks.harness import REPO, Figure, Goal, Settings, alone, paired
+
+SYUNIK = REPO / "scenarios" / "syunik_gegharkunik_2021.yaml"
+UNDER_1_MS = Goal("<", 1.0, on="median", text="<1 ms")
+TRACING_ON = Goal("<=", 3.0, text="<=3x")
+TRACING_OFF = Goal("<=", 1.05, text="<=1.05x (noise)")
+WORKERS = 2
+
+
+@contextmanager
+def bare_check() -> Iterator[bool]:
+    """Replace ``_Evaluator.check`` by a bare ``cond.test`` call; yield whether it could."""
+    # ``cstosim.evaluate`` is the function (the package re-exports it), so go by module name.
+    ev = importlib.import_module("cstosim.evaluate")
+    cls = getattr(ev, "_Evaluator", None)
+    original = getattr(cls, "check", None)
+    if cls is None or original is None:
+        yield False
+        return
+
+    def check(self: Any, cond: Any, ctx: Any) -> tuple[bool, tuple[()]]:
+        return cond.test(ctx), ()
+
+    cls.check = check
+    try:
+        yield True
+    finally:
+        cls.check = original
+
+
+def _with_bare_check(fn: Callable[[], object]) -> Callable[[], object]:
+    def run() -> object:
+        with bare_check():
+            return fn()
+    return run
+
+
+def seeds(settings: Settings, rules: cstosim.CompiledRules) -> list[Figure]:
+    figures = []
+    for path in sorted((REPO / "scenarios").glob("*.yaml")):
+        _, sc = cstosim.load_scenario(path, rules)
+        off, full = paired(lambda s=sc: cstosim.evaluate(rules, s, explain="off"),
+                           lambda s=sc: cstosim.evaluate(rules, s, explain="full"),
+                           repeat=settings.repeat, seconds=settings.sample_seconds)
+        off_ms = [x * 1e3 for x in off]
+        full_ms = [x * 1e3 for x in full]
+        fig = Figure("evaluate", f"evaluate {path.stem} (explain=off)", "ms", off_ms, goal=UNDER_1_MS,
+                     note="what-if plus baseline, per call")
+        fig.extra = {"scenarios_per_s": 1e3 / fig.median,
+                     "explain_full_ms": statistics.median(full_ms)}
+        figures.append(fig)
+        if path == SYUNIK:
+            figures.append(Figure(
+                "evaluate", "tracing on: evaluate syunik, explain=full vs off", "ms", full_ms, off_ms,
+                "explain=off", TRACING_ON, note="the baseline half is never traced"))
+    return figures
+
+
+def tracing(settings: Settings, rules: cstosim.CompiledRules) -> list[Figure]:
+    from cstosim.evaluate import _outcome
+
+    _, sc = cstosim.load_scenario(SYUNIK, rules)
+    spec = sc.spec
+    names = tuple(spec.interpretations or rules.spec.interpretations)
+    merged = {**rules.params, **spec.params}
+
+    def whatif(explain: str) -> Callable[[], object]:
+        return lambda: _outcome(rules, spec, sc.added_commitments, merged, True, explain, names)
+
+    full, off = paired(whatif("full"), whatif("off"), repeat=settings.repeat,
+                       seconds=settings.sample_seconds)
+    figures = [Figure("evaluate", "tracing on: what-if pass only (_outcome), full vs off", "ms",
+                      [x * 1e3 for x in full], [x * 1e3 for x in off], "_outcome explain=off",
+                      TRACING_ON)]
+    def ev_off() -> object:
+        return cstosim.evaluate(rules, sc, explain="off")
+
+    if hasattr(getattr(importlib.import_module("cstosim.evaluate"), "_Evaluator", None), "check"):
+        # The difference sought is small, so take three times the samples, each half as long.
+        sub, base = paired(ev_off, _with_bare_check(ev_off), repeat=settings.repeat * 3,
+                           seconds=settings.sample_seconds / 2)
+        figures.append(Figure(
+            "evaluate", "tracing off: evaluate syunik vs check() bypassed", "ms",
+            [x * 1e3 for x in sub], [x * 1e3 for x in base],
+            "evaluate with _Evaluator.check = bare cond.test", TRACING_OFF))
+    once = alone(whatif("off"), repeat=settings.repeat, seconds=settings.sample_seconds)
+    both = alone(ev_off, repeat=settings.repeat, seconds=settings.sample_seconds)
+    figures.append(Figure("evaluate", "what-if pass alone (_outcome, explain=off), syunik", "ms",
+                          [x * 1e3 for x in once], [x * 1e3 for x in both], "evaluate (what-if + baseline)",
+                          note="information: the share of evaluate spent on the what-if"))
+    return figures
+
+
+# ---- sweep -------------------------------------------------------------------------------
+
+_STATE: dict[str, Any] = {}
+
+
+def _sweep_init() -> None:
+    """Load the rules and the base scenario once per process."""
+    rules, sc = cstosim.load_scenario(SYUNIK)
+    _STATE["rules"], _STATE["scenario"] = rules, sc
+
+
+def variant(days: int, killed: int) -> cstosim.Scenario:
+    """The Syunik scenario with its incident's ``days_on_territory`` and ``killed`` replaced."""
+    base: cstosim.Scenario = _STATE["scenario"]
+    events = []
+    for e in base.spec.events:
+        if e.incident is not None:
+            inc = e.incident.model_copy(update={"days_on_territory": days, "killed": killed})
+            e = e.model_copy(update={"incident": inc})
+        events.append(e)
+    spec = base.spec.model_copy(update={"events": events})
+    return cstosim.Scenario(spec, base.file, ())
+
+
+def _sweep_chunk(pairs: Sequence[tuple[int, int]]) -> list[tuple[Any, ...]]:
+    """Build and evaluate variants; return a summary of each one's conclusions."""
+    if not _STATE:
+        _sweep_init()
+    rules = _STATE["rules"]
+    out = []
+    for days, killed in pairs:
+        o = cstosim.evaluate(rules, variant(days, killed), explain="off").outcome
+        out.append((tuple((c.interpretation, c.label) for c in o.classifications),
+                    tuple(x.id for x in o.obligations), len(o.tensions)))
+    return out
+
+
+def _warm(_: int) -> int:
+    _sweep_chunk([(1, 1)])
+    return 0
+
+
+def sweep(settings: Settings) -> list[Figure]:
+    grid = list(itertools.product(range(0, 91), range(0, 30)))
+    random.Random(settings.seed).shuffle(grid)
+    pairs = grid[: settings.sweep_variants]
+    chunks = [pairs[i:i + 25] for i in range(0, len(pairs), 25)]
+    _sweep_init()
+    _sweep_chunk(pairs[:5])
+    samples = 3
+    single: list[float] = []
+    pooled: list[float] = []
+    reference = None
+    with ProcessPoolExecutor(WORKERS, initializer=_sweep_init) as pool:
+        list(pool.map(_warm, range(WORKERS * 2)))
+        for _ in range(samples):
+            start = time.perf_counter()
+            got = _sweep_chunk(pairs)
+            single.append(len(pairs) / (time.perf_counter() - start))
+            start = time.perf_counter()
+            par = [x for part in pool.map(_sweep_chunk, chunks) for x in part]
+            pooled.append(len(pairs) / (time.perf_counter() - start) / WORKERS)
+            reference = reference or got
+            if got != reference or par != reference:
+                raise AssertionError("sweep: the same variant gave different conclusions across runs")
+    return [Figure(
+        "evaluate", f"sweep: {len(pairs):,} syunik variants, {WORKERS} processes, per core",
+        "variants/s", pooled, single, "1 process (variants/s)",
+        note="ratio = parallel efficiency per core (information; no goal set)",
+        extra={"variants": len(pairs), "workers": WORKERS, "chunk": 25,
+               "single_process_variants_per_s": single,
+               "pool_variants_per_s_total": [x * WORKERS for x in pooled]})]
+
+
+def run(settings: Settings) -> list[Figure]:
+    rules = cstosim.load_rules()
+    return [*seeds(settings, rules), *tracing(settings, rules), *sweep(settings)]
+
+
+def profile(settings: Settings) -> str:
+    """cProfile of repeated ``evaluate`` (explain=off) on Syunik and on the slowest seed."""
+    import cProfile
+    import io
+    import pstats
+
+    out = io.StringIO()
+    for name in ("syunik_gegharkunik_2021", "azerbaijan_csto_member"):
+        rules, sc = cstosim.load_scenario(REPO / "scenarios" / f"{name}.yaml")
+        for _ in range(20):
+            cstosim.evaluate(rules, sc, explain="off")
+        prof = cProfile.Profile()
+        prof.enable()
+        for _ in range(200):
+            cstosim.evaluate(rules, sc, explain="off")
+        prof.disable()
+        out.write(f"200 x evaluate({name}, explain='off')\n")
+        stats = pstats.Stats(prof, stream=out)
+        stats.sort_stats("tottime").print_stats(20)
+        stats.sort_stats("cumulative").print_stats(20)
+    return out.getvalue()
