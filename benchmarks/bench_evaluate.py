@@ -5,7 +5,7 @@
   runs the what-if *and* its baseline, so it is two passes over the events.
 * Tracing on: ``explain="full"`` against ``explain="off"`` (goal: at most 3x), once for
   ``evaluate`` (whose baseline is never traced) and once for the what-if pass alone
-  (``cstosim.evaluate._outcome``).
+  (``cstosim.engine._outcome``).
 * Tracing off: ``explain="off"`` against the same call with the evaluator's
   ``check`` method replaced, for the duration of the sample, by a bare
   ``cond.test(ctx)`` - what the off switch would cost if it cost nothing (goal: within
@@ -41,8 +41,7 @@ WORKERS = 2
 @contextmanager
 def bare_check() -> Iterator[bool]:
     """Replace ``_Evaluator.check`` by a bare ``cond.test`` call; yield whether it could."""
-    # ``cstosim.evaluate`` is the function (the package re-exports it), so go by module name.
-    ev = importlib.import_module("cstosim.evaluate")
+    ev = importlib.import_module("cstosim.engine")
     cls = getattr(ev, "_Evaluator", None)
     original = getattr(cls, "check", None)
     if cls is None or original is None:
@@ -88,7 +87,7 @@ def seeds(settings: Settings, rules: cstosim.CompiledRules) -> list[Figure]:
 
 
 def tracing(settings: Settings, rules: cstosim.CompiledRules) -> list[Figure]:
-    from cstosim.evaluate import _outcome
+    from cstosim.engine import _outcome
 
     _, sc = cstosim.load_scenario(SYUNIK, rules)
     spec = sc.spec
@@ -106,7 +105,7 @@ def tracing(settings: Settings, rules: cstosim.CompiledRules) -> list[Figure]:
     def ev_off() -> object:
         return cstosim.evaluate(rules, sc, explain="off")
 
-    if hasattr(getattr(importlib.import_module("cstosim.evaluate"), "_Evaluator", None), "check"):
+    if hasattr(getattr(importlib.import_module("cstosim.engine"), "_Evaluator", None), "check"):
         # The difference sought is small, so take three times the samples, each half as long.
         sub, base = paired(ev_off, _with_bare_check(ev_off), repeat=settings.repeat * 3,
                            seconds=settings.sample_seconds / 2)

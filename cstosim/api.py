@@ -8,6 +8,7 @@ location of the offending value.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,8 @@ DEFAULT_RULES = _PACKAGED if _PACKAGED.is_file() else _PACKAGED.parents[2] / "ru
 carries as ``cstosim/data/rules.yaml``."""
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+MAX_DIAGNOSTICS = 50
+"""At most this many validation problems are reported for one file."""
 
 _HINTS = {
     "missing": "add this field",
@@ -41,6 +44,8 @@ _HINTS = {
     "greater_than_equal": "the value cannot be negative here",
     "less_than_equal": "the value is larger than anything plausible",
     "string_pattern_mismatch": "ids start with a letter and use letters, digits and `_`",
+    "string_too_short": "write some text here",
+    "string_too_long": "shorten it",
     "too_short": "add more items",
     "too_long": "remove items",
     "literal_error": "",
@@ -48,7 +53,7 @@ _HINTS = {
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if not (isinstance(p, str) and (p[0].isupper() and "[" in p))]
+    parts = [str(p) for p in loc if not (isinstance(p, str) and p[:1].isupper() and "[" in p)]
     return ".".join(parts).replace("from_", "from")
 
 
@@ -91,10 +96,18 @@ def diagnostics_from(exc: ValidationError, doc: Document, root: type[BaseModel]
     """Translate pydantic errors into located diagnostics, one per problem."""
     out: list[Diagnostic] = []
     seen: set[tuple[Any, ...]] = set()
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    for err in errors:
+        if len(out) >= MAX_DIAGNOSTICS:
+            out.append(Diagnostic("too_many_errors", doc.locate(()),
+                                  f"{len(errors) - MAX_DIAGNOSTICS:,} more problems not shown",
+                                  "fix the ones above and validate again"))
+            break
         loc = tuple("from" if p == "from_" else p for p in err["loc"])
         kind = err["type"]
         ctx = err.get("ctx") or {}
+        if "at" in ctx:  # a check across fields names the field at fault
+            loc = (*loc, *(int(p) if p.isdigit() else p for p in str(ctx["at"]).split(".")))
         if kind == "extra_forbidden":
             where = doc.locate(loc, key=True)
             allowed = fields_at(root, loc[:-1])
@@ -131,13 +144,17 @@ def diagnostics_from(exc: ValidationError, doc: Document, root: type[BaseModel]
             else "wrong_value" if kind != "literal_error" else "unknown_value"
         msg = err["msg"]
         if code == "wrong_value" or code == "unknown_value":
-            msg = f"`{name}`:{shown} is not valid ({msg[0].lower() + msg[1:]})"
+            msg = (f"`{name}`:{shown} is not valid" if shown else f"`{name}` is not valid") + (
+                f" ({msg[0].lower() + msg[1:]})")
+        hint = hint or "see the field reference in docs/reference.md, or `cstosim schema`"
         out.append(Diagnostic(code, where, msg, hint))
     return out
 
 
 def _show(value: Any) -> str:
-    """A value as the user wrote it; text that YAML would read as something else keeps quotes."""
+    """A value as the user wrote it (shortened); text YAML would read otherwise keeps quotes."""
+    if isinstance(value, str) and len(value) > 60:
+        return value[:57] + "..."
     if isinstance(value, str) and value and (value[0].isdigit() or value in ("true", "false", "null")):
         return f"'{value}'"
     if isinstance(value, dt.date):
@@ -151,10 +168,15 @@ def _show(value: Any) -> str:
 
 def validate_model(cls: type[ModelT], doc: Document) -> ModelT:
     """Validate a document's data against a file model, with located errors."""
+    enabled = gc.isenabled()
+    gc.disable()  # validation allocates many objects and frees none; collecting only costs time
     try:
         return cls.model_validate(doc.data)
     except ValidationError as exc:
         raise CstosimError(diagnostics_from(exc, doc, cls)) from None
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def load_rules(path: str | os.PathLike[str] | None = None) -> CompiledRules:
@@ -209,11 +231,17 @@ def scenario_rules_path(doc: Document, spec: m.ScenarioFile) -> Path | None:
     if spec.rules is None:
         return None
     p = (Path(doc.file).parent / spec.rules)
-    if p.is_dir():
+    try:
+        is_dir, is_file = p.is_dir(), p.is_file()
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise CstosimError([Diagnostic("file_not_found", doc.locate(("rules",)),
+                                       f"cannot use the rules file `{spec.rules[:80]}`: {exc.strerror}",
+                                       "give a shorter path relative to the scenario file")]) from None
+    if is_dir:
         raise CstosimError([Diagnostic("not_a_file", doc.locate(("rules",)),
                                        f"the rules file `{spec.rules}` is a directory (`{p}`)",
                                        "name a rules YAML file inside it")])
-    if not p.is_file():
+    if not is_file:
         raise CstosimError([Diagnostic("file_not_found", doc.locate(("rules",)),
                                        f"the rules file `{spec.rules}` does not exist "
                                        f"(looked for `{p}`)",

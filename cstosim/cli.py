@@ -19,7 +19,7 @@ import typer
 if TYPE_CHECKING:
     from cstosim.compile import CompiledRules
 
-EXIT_OK, EXIT_EXPECTATION, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_EXPECTATION, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
 app = typer.Typer(
     name="cstosim",
@@ -66,6 +66,9 @@ def _guard(body: Callable[[], int]) -> None:
     except KeyboardInterrupt:
         print("interrupted; no output was written.", file=sys.stderr)
         code = EXIT_INTERRUPTED
+    except Terminated:
+        print("terminated; no output was written.", file=sys.stderr)
+        code = EXIT_TERMINATED
     raise typer.Exit(code)
 
 
@@ -128,16 +131,17 @@ def run(
         import json
 
         from cstosim.api import load_scenario
+        from cstosim.engine import evaluate
         from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
-        from cstosim.evaluate import evaluate
         from cstosim.output import write_atomic
-        from cstosim.render import render
+        from cstosim.rendering import render
 
         _no_duplicates(scenarios)
         base = _rules(rules)
-        texts, reports = [], []
+        texts, reports, loaded = [], [], []
         for path in scenarios:
             compiled, scenario = load_scenario(path, base)
+            loaded.append((compiled, scenario))
             params = parse_sets(set_ or [], compiled)
             for name in interpretation or []:
                 if name not in compiled.spec.interpretations:
@@ -160,8 +164,8 @@ def run(
             print(f"wrote {output}", file=sys.stderr)
         else:
             sys.stdout.write(text)
-        violations = [v for path in scenarios
-                      for v in _property_failures(*load_scenario(path, base))]
+        violations = [v for compiled, scenario in loaded
+                      for v in _property_failures(compiled, scenario)]
         for v in violations:
             print(v, file=sys.stderr)
         return EXIT_EXPECTATION if violations else EXIT_OK
@@ -212,8 +216,8 @@ def test(
 
     def body() -> int:
         from cstosim.api import load_scenario
+        from cstosim.engine import evaluate
         from cstosim.errors import CstosimError, Diagnostic, Location
-        from cstosim.evaluate import evaluate
         from cstosim.expect import ExpectationResult, check
 
         files: list[Path] = []
@@ -344,8 +348,8 @@ def explain(
     def body() -> int:
         from cstosim.api import Scenario as ScenarioT
         from cstosim.api import load_scenario
+        from cstosim.engine import evaluate
         from cstosim.errors import CstosimError, Diagnostic, Location
-        from cstosim.evaluate import evaluate
         from cstosim.explain import why as why_lines
         from cstosim.explain import why_not as why_not_of
 
@@ -650,6 +654,17 @@ def main(
     """cstosim: CSTO membership-rules simulation."""
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that pending writes clean up."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def entry() -> None:
     """Console-script entry point."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
     app()

@@ -13,7 +13,7 @@ from typing import Any
 
 from cstosim.api import Scenario
 from cstosim.compile import CompiledRules
-from cstosim.evaluate import difference, evaluate
+from cstosim.engine import difference, evaluate
 from cstosim.report import Difference, Outcome, Report
 
 

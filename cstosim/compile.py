@@ -3,7 +3,7 @@
 :func:`compile_rules` runs named stages over a validated :class:`RulesFile`,
 collecting every problem (with its YAML location) before raising, the way a
 compiler reports all errors rather than the first. The result,
-:class:`CompiledRules`, is trusted by :mod:`cstosim.evaluate`: every id resolves,
+:class:`CompiledRules`, is trusted by :mod:`cstosim.engine`: every id resolves,
 every condition type-checks and is compiled into a callable.
 """
 
@@ -145,6 +145,10 @@ def param_type(value: object) -> Type:
     return STR
 
 
+ENGINE_COUNTS = ("cascade_depth", "chain_depth")
+"""Parameters the engine itself reads, as whole numbers of steps (when the rules define them)."""
+
+
 def yaml_text(value: object) -> str:
     """A value as a user writes it in YAML (`true`, not `True`)."""
     if isinstance(value, bool):
@@ -159,6 +163,9 @@ def param_problem(spec: m.RulesFile, name: str, value: object) -> tuple[str, str
     if not value_fits(value, t):
         return (f"parameter `{name}` takes {t}, got `{yaml_text(value)}`",
                 f"the default is `{yaml_text(param.value)}`")
+    if name in ENGINE_COUNTS and (not isinstance(value, int) or not 0 <= value <= 100):
+        return (f"parameter `{name}` is a whole number of steps, got `{yaml_text(value)}`",
+                "give a whole number from 0 to 100")
     labels = [lab.id for lab in spec.labels]
     if param.label and value not in labels:
         return (f"parameter `{name}` names a label, and `{value}` is not one",
@@ -258,6 +265,11 @@ class _Stages:
         for name, p in s.parameters.items():
             if p.label:
                 self.ref(("parameters", name, "value"), "label", str(p.value), set(labels))
+            if name in ENGINE_COUNTS and (not isinstance(p.value, int) or isinstance(p.value, bool)
+                                          or not 0 <= p.value <= 100):
+                self.problem(("parameters", name, "value"), "type_mismatch",
+                             f"parameter `{name}` is read by the engine as a whole number of steps, "
+                             f"got `{yaml_text(p.value)}`", "give a whole number from 0 to 100")
         for i, rule in enumerate(s.tensions):
             for j, b in enumerate(rule.bodies):
                 self.ref(("tensions", i, "bodies", j), "body", b, s.bodies)

@@ -121,7 +121,9 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
     ">": operator.gt, ">=": operator.ge,
     "in": lambda a, b: a in b, "not_in": lambda a, b: a not in b,
 }
-_LEAF = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(==|!=|<=|>=|<|>|\bnot_in\b|\bin\b)\s*(.+?)\s*\Z")
+# Applied to stripped text: no pattern here can backtrack over a long run of spaces.
+_LEAF = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\s*(==|!=|<=|>=|<|>|\bnot_in\b|\bin\b)\s*(\S.*)\Z")
+MAX_LEAF = 500
 _PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*\Z")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _NUM = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\Z")
@@ -170,6 +172,11 @@ class Compiler:
         return _NEVER
 
     def _leaf(self, text: str, schema: Schema, path: tuple[Any, ...]) -> Condition:
+        if len(text) > MAX_LEAF:
+            self.problem(path, "bad_comparison", f"a comparison of {len(text):,} characters",
+                         f"a comparison is one line of at most {MAX_LEAF} characters")
+            return _NEVER
+        text = text.strip()
         m = _LEAF.match(text)
         if not m:
             self.problem(path, "bad_comparison", f"cannot read the comparison `{text}`",

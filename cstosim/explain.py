@@ -19,8 +19,8 @@ from cstosim import model as m
 from cstosim.api import Scenario
 from cstosim.compile import CompiledRules
 from cstosim.conditions import LeafResult, _jsonable
+from cstosim.engine import conclusions, trace_commitment
 from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
-from cstosim.evaluate import conclusions, trace_commitment
 from cstosim.report import Report
 
 _WHERE = Location("<command line>")
@@ -202,7 +202,7 @@ def _compare(a: Any, op: str, b: Any) -> bool:
 def _label_leaves(rules: CompiledRules, scenario: Scenario, incident: str, interp: str,
                   label: str) -> list[LeafResult]:
     """Every leaf of the enabled classification rules that would give ``label``."""
-    from cstosim.evaluate import _evaluated
+    from cstosim.engine import _evaluated
 
     sc = scenario.spec
     ev, _ = _evaluated(rules, sc, scenario.added_commitments, {**rules.params, **sc.params}, True,

@@ -47,6 +47,8 @@ class Limits:
     max_depth: int = 64
     max_aliases: int = 1000
     max_nodes: int = 2_000_000
+    max_alias_nodes: int = 100_000
+    """Values that aliases may add in all: real cstosim files rarely use aliases at all."""
 
 
 DEFAULT_LIMITS = Limits()
@@ -143,7 +145,10 @@ def load_text(text: str, name: str = "<string>", limits: Limits = DEFAULT_LIMITS
     try:
         doc = _Builder(name, limits).build(text)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # At the end of the file, the place the unfinished construct began is the useful one.
+        problem_text = exc.problem or ""
+        mark = (exc.context_mark if exc.context_mark is not None and "end of stream" in problem_text
+                else exc.problem_mark or exc.context_mark)
         where = Location(name, mark.line + 1, mark.column + 1) if mark else Location(name)
         problem = (exc.problem or exc.context or "invalid YAML").rstrip(".")
         hint = _syntax_hint(problem)
@@ -215,6 +220,7 @@ class _Builder:
         self.limits = limits
         self.nodes = 0
         self.aliases = 0
+        self.alias_nodes = 0
         self.anchors: dict[str, tuple[Any, int]] = {}
 
     def error(self, code: str, mark: Any, message: str, hint: str) -> CstosimError:
@@ -329,12 +335,22 @@ class _Builder:
             raise self.error("yaml_syntax", event.start_mark,
                              f"alias `*{event.anchor}` names no anchor defined before it",
                              "define `&name` before using `*name`")
+        self.alias_nodes += found[1]
+        if self.alias_nodes > self.limits.max_alias_nodes:
+            raise self.error("too_many_nodes", event.start_mark,
+                             f"aliases expand to more than {self.limits.max_alias_nodes:,} values",
+                             "write the values out; aliases this large look like an alias bomb")
         return found
 
     def _too_many(self, mark: Any) -> CstosimError:
         return self.error("too_many_nodes", mark,
                           f"the document expands to more than {self.limits.max_nodes:,} values",
                           "aliases multiply values; write a smaller file")
+
+    def _too_large(self, event: Any, text: str) -> CstosimError:
+        shown = text if len(text) <= 20 else text[:17] + "..."
+        return self.error("number_too_large", event.start_mark, f"the number `{shown}` is too large",
+                          "no cstosim value needs more than a few digits")
 
     def _tag_error(self, event: Any) -> CstosimError:
         return self.error("tag_not_allowed", event.start_mark,
@@ -352,9 +368,14 @@ class _Builder:
         first = text[0]
         if first.isdigit() or first in "-+.":
             if _INT.match(text):
+                if len(text) > 30:
+                    raise self._too_large(event, text)
                 return int(text)
             if _FLOAT.match(text):
-                return float(text)
+                value = float(text)
+                if value in (float("inf"), float("-inf")):
+                    raise self._too_large(event, text)
+                return value
             m = _DATE.match(text)
             if m:
                 try:

@@ -200,7 +200,7 @@ class Membership(Strict):
             raise PydanticCustomError("dates_out_of_order",
                                       "`until` ({until}) is before `from` ({start})",
                                       {"until": str(self.until), "start": str(self.from_),
-                                       "hint": "swap the dates or fix the typo"})
+                                       "hint": "swap the dates or fix the typo", "at": "until"})
         return self
 
 
@@ -222,7 +222,7 @@ class Relation(Strict):
             raise PydanticCustomError("dates_out_of_order",
                                       "`until` ({until}) is before `from` ({start})",
                                       {"until": str(self.until), "start": str(self.from_),
-                                       "hint": "swap the dates or fix the typo"})
+                                       "hint": "swap the dates or fix the typo", "at": "until"})
         if self.states[0] == self.states[1]:
             raise PydanticCustomError("self_relation", "a relation needs two different states",
                                       {"hint": "name two states"})
@@ -449,16 +449,17 @@ class Incident(Strict):
         if self.end is not None and self.end < self.start:
             raise PydanticCustomError("dates_out_of_order", "`end` ({end}) is before `start` ({start})",
                                       {"end": str(self.end), "start": str(self.start),
-                                       "hint": "swap the dates or fix the typo"})
+                                       "hint": "swap the dates or fix the typo", "at": "end"})
         if self.actor is not None and self.actor == self.target:
             raise PydanticCustomError("self_incident", "the actor and the target are the same state",
                                       {"hint": "for unrest inside a state, set `actor: null` and "
                                                "`internal_unrest: true`"})
-        for r in self.requests:
+        for i, r in enumerate(self.requests):
             if r.date < self.start:
                 raise PydanticCustomError(
                     "dates_out_of_order", "a request ({date}) is dated before the incident started",
-                    {"date": str(r.date), "hint": "requests follow the incident"})
+                    {"date": str(r.date), "hint": "requests follow the incident",
+                     "at": f"requests.{i}.date"})
         return self
 
 

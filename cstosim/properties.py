@@ -20,7 +20,7 @@ import yaml
 from cstosim import model as m
 from cstosim.api import Scenario, scenario_from_text
 from cstosim.compile import CompiledRules, Rule
-from cstosim.evaluate import World, conclusions, decide, evaluate
+from cstosim.engine import World, conclusions, decide, evaluate
 from cstosim.report import Outcome, Stance
 
 Check = Callable[[CompiledRules, Scenario], list[str]]

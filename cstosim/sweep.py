@@ -20,8 +20,8 @@ from typing import Any
 from cstosim import model as m
 from cstosim.api import Scenario, load_scenario
 from cstosim.compile import CompiledRules, param_problem
+from cstosim.engine import conclusions
 from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
-from cstosim.evaluate import conclusions
 
 MAX_VARIANTS = 1_000_000
 """Largest sweep accepted; a bigger product of ranges is refused before anything runs."""

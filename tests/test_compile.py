@@ -625,7 +625,7 @@ def test_scenario_event_after_as_of(default_rules: CompiledRules) -> None:
                 ("{article: art4, date: 2022-01-05}", "{article: art4, date: 2022-01-12}"))
     d = one_scenario_error(text, default_rules)
     assert d.code == "after_as_of"
-    assert d.location.line == where(text, "  - incident:")[0]
+    assert d.location.line == where(text, "start: 2022-01-12")[0]  # at the date itself
     assert "2022-01-12" in d.message and "2022-01-10" in d.message
 
 

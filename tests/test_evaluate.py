@@ -8,7 +8,7 @@ import datetime as dt
 from helpers import incident_yaml, labels, run, scenario_text
 
 from cstosim.compile import CompiledRules
-from cstosim.evaluate import World, decide
+from cstosim.engine import World, decide
 from cstosim.model import Procedure
 from cstosim.report import Stance
 
