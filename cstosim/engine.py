@@ -174,6 +174,16 @@ class World:
                 self._apply(ch, notes)
             self.commitments.extend(added)
         self.commitments.sort(key=lambda r: r.id)
+        # Commitments by who they bind: a list of states, or the holders of a body's tier.
+        self._pacts_of_state: dict[str, list[Rule]] = {}
+        self._pacts_of_tier: dict[tuple[str, str], list[Rule]] = {}
+        for c in self.commitments:
+            p = c.spec.parties
+            if p.states is not None:
+                for code in set(p.states):
+                    self._pacts_of_state.setdefault(code, []).append(c)
+            else:
+                self._pacts_of_tier.setdefault((p.body, p.tier), []).append(c)
 
     def _add(self, x: _Member) -> None:
         self.members.append(x)
@@ -295,6 +305,14 @@ class World:
             hostility_now="hostility" in kinds_now,
             hostility_past=past_hostility or "hostility" in kinds_now,
         )
+
+    def commitments_of(self, state: str, d: dt.date) -> list[Rule]:
+        """Commitments that may bind ``state`` on ``d`` (by its pacts and tiers), by id."""
+        found = {c.id: c for c in self._pacts_of_state.get(state, ())}
+        for x in self.memberships_of(state, d):
+            for c in self._pacts_of_tier.get((x.body, x.tier), ()):
+                found[c.id] = c
+        return [found[k] for k in sorted(found)]
 
     def in_force(self, c: Rule, d: dt.date) -> bool:
         spec = c.spec
@@ -440,7 +458,7 @@ class _Evaluator:
         def walk(state: str, steps: tuple[str, ...], seen: frozenset[str], military: bool) -> None:
             if len(steps) // 2 >= depth:
                 return
-            for c in w.commitments:
+            for c in w.commitments_of(state, d):
                 p = c.spec.parties
                 if p.body == body or c.spec.type not in ("defence", "consultation"):
                     continue
@@ -579,7 +597,7 @@ class _Evaluator:
         d = view.start
         out: list[Obligation] = []
         victim_cls = results.get(self.rules.victim_interpretation or "", cls)
-        for c in w.commitments:
+        for c in w.commitments_of(victim, d):
             if not w.in_force(c, d):
                 continue
             bound = w.bound(c, d)
@@ -659,7 +677,7 @@ class _Evaluator:
         d = inc.start
         actor_is_party = inc.actor is not None and any(
             w.in_force(c, d) and inc.actor in (b := w.bound(c, d)) and inc.target in b
-            and c.spec.owed_by == "other_parties" for c in w.commitments)
+            and c.spec.owed_by == "other_parties" for c in w.commitments_of(inc.target, d))
         direct = [o for o in new if o.depth == 0 and o.creditor == inc.target
                   and o.type in ("defence", "consultation")]
         cascaded = [o for o in new if o.depth > 0]
@@ -833,7 +851,12 @@ def evaluate(rules: CompiledRules, scenario: Scenario, *, explain: str = "full",
     names = tuple(interpretations or sc.interpretations or tuple(rules.spec.interpretations))
     merged = {**rules.params, **sc.params, **(params or {})}
     whatif = _outcome(rules, sc, scenario.added_commitments, merged, True, explain, names)
-    baseline = _outcome(rules, sc, (), dict(rules.params), False, "off", names)
+    if sc.changes or scenario.added_commitments or merged != rules.params:
+        baseline = _outcome(rules, sc, (), dict(rules.params), False, "off", names)
+    else:
+        # Nothing differs from the baseline's inputs, so its conclusions are the what-if's
+        # (the what-if-neutrality property checks exactly this).
+        baseline = whatif
     causes = tuple(
         [f"change: {_describe_change(c)}" for c in sc.changes]
         + [f"parameter `{k}` = {v!r} (default {rules.params[k]!r})"
