@@ -64,15 +64,16 @@ class LeafResult:
     result: bool
 
     def to_json(self) -> dict[str, Any]:
-        return {"test": self.text, "left": _jsonable(self.left), "right": _jsonable(self.right),
+        return {"test": self.text, "left": jsonable(self.left), "right": jsonable(self.right),
                 "result": self.result}
 
 
-def _jsonable(v: Any) -> Any:
+def jsonable(v: Any) -> Any:
+    """A value as JSON can hold it: dates as ISO text, sets as sorted lists."""
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, (frozenset, set, tuple, list)):
-        return sorted(_jsonable(x) for x in v)
+        return sorted(jsonable(x) for x in v)
     return v
 
 

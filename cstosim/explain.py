@@ -18,7 +18,7 @@ from typing import Any, Literal
 from cstosim import model as m
 from cstosim.api import Scenario
 from cstosim.compile import CompiledRules
-from cstosim.conditions import LeafResult, _jsonable
+from cstosim.conditions import LeafResult, jsonable
 from cstosim.engine import conclusions, trace_commitment
 from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
 from cstosim.report import Report
@@ -40,7 +40,7 @@ class WhyNot:
 
 
 def _fmt(v: Any) -> str:
-    j = _jsonable(v)
+    j = jsonable(v)
     return ("true" if j else "false") if isinstance(j, bool) else str(j)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from itertools import groupby
 from typing import Any
 
-from cstosim.conditions import LeafResult, _jsonable
+from cstosim.conditions import LeafResult, jsonable
 from cstosim.graph import to_dot, to_mermaid
 from cstosim.report import Obligation, Report
 
@@ -49,7 +49,7 @@ def _leaf_lines(leaves: Iterable[LeafResult], indent: int) -> list[str]:
 
 
 def _fmt(v: object) -> str:
-    j = _jsonable(v)
+    j = jsonable(v)
     if isinstance(j, bool):
         return "true" if j else "false"
     if isinstance(j, list):

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from cstosim.conditions import LeafResult, _jsonable
+from cstosim.conditions import LeafResult, jsonable
 
 REPORT_VERSION = 1
 
@@ -155,7 +155,7 @@ class Tension:
         return {"id": self.id, "rule": self.rule, "kind": self.kind, "severity": self.severity,
                 "parties": list(self.parties), "context": self.context,
                 "interpretation": self.interpretation, "meaning": self.meaning,
-                "source": self.source, "facts": {k: _jsonable(v) for k, v in self.facts},
+                "source": self.source, "facts": {k: jsonable(v) for k, v in self.facts},
                 "leaves": _leaves(self.leaves)}
 
 
