@@ -191,6 +191,12 @@ class World:
         self._by_tier.setdefault((x.body, x.tier), []).append(x)
         self._by_state.setdefault(x.state, []).append(x)
 
+    def _drop(self, x: _Member) -> None:
+        self.members.remove(x)
+        self._by_holder[(x.state, x.body)].remove(x)
+        self._by_tier[(x.body, x.tier)].remove(x)
+        self._by_state[x.state].remove(x)
+
     def _relate(self, r: _Rel) -> None:
         self.relations.append(r)
         self._rels.setdefault(frozenset((r.a, r.b)), []).append(r)
@@ -229,13 +235,21 @@ class World:
                              f"was in force on {r.on}; the `relation_end` change did nothing")
 
     def end_membership(self, state: str, body: str, on: dt.date) -> bool:
+        """End the tier ``state`` holds in ``body`` on ``on``, with the records that continue
+        it without a gap (a later change of status such as a freeze); a later accession after
+        a gap is a separate decision and stays."""
         self._bound.clear()
-        hit = False
-        for x in self._by_holder.get((state, body), ()):
-            if x.on(on):
-                x.until = on
-                hit = True
-        return hit
+        held = self.holding(state, body, on)
+        if held is None:
+            return False
+        end, held.until = held.until, on
+        while end is not None:
+            nxt = next((x for x in self._by_holder[(state, body)] if x.start == end), None)
+            if nxt is None:
+                break
+            self._drop(nxt)
+            end = nxt.until
+        return True
 
     def add_member(self, state: str, body: str, tier: str, on: dt.date,
                    status: str = "active") -> None:
@@ -383,6 +397,14 @@ class _Evaluator:
         if not in_force:
             reasons.append(f"tier `{app.tier}` of `{app.body}` is not in force on {d} "
                            f"(status: {tier.status})")
+        held = w.holding(app.state, app.body, d)
+        # An application only ever raises a state's standing; stepping down is a `leave`.
+        promotes = held is None or r.tier(app.body, held.tier).rank < tier.rank
+        if not promotes:
+            assert held is not None
+            reasons.append(f"`{app.state}` already holds `{held.tier}` of `{app.body}` on {d}, "
+                           f"which `{app.tier}` would not raise (to step down, record a `leave` "
+                           "change, then a `join`)")
         gates: list[GateResult] = []
         for gid in tier.gates:
             gate = r.gates[gid]
@@ -412,7 +434,10 @@ class _Evaluator:
         stances: list[Stance] = []
         procedure = r.spec.procedures.get(tier.procedure) if tier.procedure else None
         decision, blocking = "not_applicable", list[tuple[str, str]]()
-        if procedure is not None and tier.decided_by is not None:
+        if procedure is None or tier.decided_by is None:
+            reasons.append(f"tier `{app.tier}` of `{app.body}` has no admission procedure "
+                           "(it needs both `procedure` and `decided_by`), so no one can admit to it")
+        else:
             # Suspended members take no part in decisions; frozen ones may stay out.
             deciders = w.holders(app.body, tier.decided_by, d, statuses=BINDING)
             for x in deciders:
@@ -425,13 +450,13 @@ class _Evaluator:
             if decision != "adopted":
                 reasons.append(f"{procedure.rule} not reached: " + (
                     ", ".join(f"{s} ({st})" for s, st in blocking) if blocking else "no deciders"))
-        admitted = in_force and all(g.passed for g in gates) and decision in ("adopted",)
+        admitted = in_force and promotes and all(g.passed for g in gates) and decision == "adopted"
         rights = r.rights_of(app.body, app.tier) if admitted else ()
         self.admissions.append(Admission(
             app.id, app.state, app.body, app.tier, d.isoformat(), in_force, tuple(gates),
             tuple(stances), tier.procedure, procedure.rule if procedure else None, decision,
             tuple(s for s, _ in blocking), admitted, rights, tuple(reasons)))
-        self.admission_tensions(app.state, app.body, app.tier, d, app.id)
+        self.admission_tensions(app.state, app.body, app.tier, d)
         if admitted:
             w.add_member(app.state, app.body, app.tier, d)
 
@@ -483,11 +508,14 @@ class _Evaluator:
         out.sort(key=lambda c: c.steps)
         return out
 
-    def admission_tensions(self, state: str, body: str, tier: str, d: dt.date, context: str) -> None:
+    def admission_tensions(self, state: str, body: str, tier: str, d: dt.date) -> None:
+        """Tensions a candidacy raises, once per (state, body, tier) whichever event or change
+        brings it, so that a what-if's `join` and the baseline's application compare equal."""
         key = (state, body, tier)
         if key in self.candidacies:
             return
         self.candidacies.add(key)
+        context = f"{state}-{body}-{tier}"
         w = self.world
         tier_spec = self.rules.tier(body, tier)
         base = {"params": self.default_ns, "candidate": w.state(state, d),
@@ -626,7 +654,9 @@ class _Evaluator:
                 if not ok:
                     continue
                 visited.add(key)
-                oid = f"{spec.id}:{debtor}->{victim}:{iid}@{interp}" + (f"#{depth}" if depth else "")
+                # A cascade may owe the same party twice, against each side of a clash.
+                oid = (f"{spec.id}:{debtor}->{victim}:{iid}@{interp}" if depth == 0 else
+                       f"{spec.id}:{debtor}->{victim}-vs-{actor}:{iid}@{interp}#{depth}")
                 ob = Obligation(oid, spec.id, spec.type, spec.strength, spec.military, debtor,
                                 victim, actor, iid, interp, spec.judged_by, judged.label, depth,
                                 via, spec.treaty, spec.article, spec.meaning, spec.source, leaves)
@@ -787,8 +817,7 @@ def _evaluated(rules: CompiledRules, scenario: m.ScenarioFile, added: tuple[Rule
     if with_changes:
         for ch in scenario.changes:
             if ch.join:
-                ev.admission_tensions(ch.join.state, ch.join.body, ch.join.tier, ch.join.on,
-                                      f"join-{ch.join.state}-{ch.join.body}")
+                ev.admission_tensions(ch.join.state, ch.join.body, ch.join.tier, ch.join.on)
     # INVARIANT: same-day events run applications first, then by id, whatever the file's order.
     order = sorted(scenario.events, key=lambda e: (e.date, 0 if e.application else 1, e.id))
     for e in order:

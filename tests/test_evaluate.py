@@ -4,11 +4,13 @@ classification, obligations, cascades, tensions and the baseline difference."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from helpers import incident_yaml, labels, run, scenario_text
 
+from cstosim.api import DEFAULT_RULES, load_rules, scenario_from_text
 from cstosim.compile import CompiledRules
-from cstosim.engine import World, decide
+from cstosim.engine import World, conclusions, decide
 from cstosim.model import Procedure
 from cstosim.report import Stance
 
@@ -29,6 +31,20 @@ def test_membership_history_answers_as_of_any_date(rules: CompiledRules) -> None
     assert "UZB" not in members("2013-01-01")  # suspended 19 Dec 2012
     arm = w.holding("ARM", "CSTO", dt.date(2024, 6, 1))
     assert arm is not None and arm.status == "frozen"
+
+
+def test_leave_ends_the_records_that_continue_a_membership(rules: CompiledRules) -> None:
+    # Armenia's recorded freeze (2024) continues its membership; leaving in 2023 ends both.
+    sc = scenario_text("2025-01-01", changes="  - leave: {state: ARM, body: CSTO, on: 2023-01-01}\n")
+    assert not run(rules, sc).outcome.notes
+    w = World(rules, scenario_from_text(sc, rules).spec, (), [])
+    assert w.holding("ARM", "CSTO", dt.date(2023, 6, 1)) is None
+    assert w.holding("ARM", "CSTO", dt.date(2024, 6, 1)) is None
+    # A return after a gap is a separate accession and stays: Uzbekistan, out 1999, back 2006.
+    w = World(rules, scenario_from_text(scenario_text(
+        "2025-01-01", changes="  - leave: {state: UZB, body: CSTO, on: 1998-01-01}\n"), rules).spec, (), [])
+    assert w.holding("UZB", "CSTO", dt.date(1998, 6, 1)) is None
+    assert w.holding("UZB", "CSTO", dt.date(2008, 1, 1)) is not None
 
 
 def test_relations_are_dated(rules: CompiledRules) -> None:
@@ -99,7 +115,37 @@ def test_admitted_state_holds_the_tier_for_later_events(rules: CompiledRules) ->
               + application("SRB", "PA_CSTO", "partner", "2021-07-05", aid="again"))
     r = run(rules, scenario_text(
         "2021-07-07", events, "  - adopt_tier: {body: PA_CSTO, tier: partner, on: 2021-07-01}\n"))
-    assert [a.admitted for a in r.admissions] == [True, True]
+    assert [a.admitted for a in r.admissions] == [True, False]
+    assert "already holds `partner`" in r.admissions[1].reasons[0]
+
+
+def test_applying_for_a_lower_tier_never_demotes_a_member(rules: CompiledRules) -> None:
+    sc = scenario_text("2021-07-07", application("KAZ", "CSTO", "observer", "2021-07-05"))
+    (a,) = run(rules, sc).admissions
+    assert not a.admitted and any("would not raise" in x for x in a.reasons)
+    _, world = conclusions(rules, scenario_from_text(sc, rules))
+    held = world.holding("KAZ", "CSTO", dt.date(2021, 7, 6))
+    assert held is not None and held.tier == "member"
+
+
+def test_tier_without_procedure_says_why_no_one_can_admit(tmp_path: Path) -> None:
+    text = Path(DEFAULT_RULES).read_text(encoding="utf-8")
+    assert "        procedure: csc_consensus\n        decided_by: member\n" in text
+    edited = text.replace("        procedure: csc_consensus\n        decided_by: member\n", "", 1)
+    f = tmp_path / "rules.yaml"
+    f.write_text(edited, encoding="utf-8")
+    rules = load_rules(f)
+    first = next(t for t, spec in rules.spec.bodies["CSTO"].tiers.items() if spec.procedure is None)
+    r = run(rules, scenario_text("2021-07-07", application("SRB", "CSTO", first, "2021-07-05")))
+    assert any("no admission procedure" in x for x in r.admissions[0].reasons)
+
+
+def test_candidacy_tensions_compare_equal_across_join_and_application(rules: CompiledRules) -> None:
+    # The baseline applies; the what-if also records the join: the tensions are the same ones.
+    r = run(rules, scenario_text(
+        "2021-07-10", application("AZE", "CSTO", "member", "2021-07-09"),
+        "  - join: {state: AZE, body: CSTO, tier: member, on: 2021-07-09}\n"))
+    assert not r.difference.tensions_appeared and not r.difference.tensions_vanished
 
 
 # ---- classification -------------------------------------------------------------------
@@ -198,6 +244,21 @@ def test_cascade_reaches_nato_through_turkey_and_is_bounded(rules: CompiledRules
     assert max(o.depth for o in shallow.obligations) == 1
     none = run(rules, text, params={"cascade_depth": 0})
     assert max(o.depth for o in none.obligations) == 0
+
+
+def test_cascade_keeps_one_obligation_per_side_it_is_against(rules: CompiledRules) -> None:
+    # With AZE a member, an incursion draws CSTO members in on both sides; a NATO member then
+    # owes Turkey consultation against each of them, and none of those may overwrite another.
+    r = run(rules, scenario_text("2022-09-20", events=incident_yaml(
+        start="2022-09-13", requests=[{"article": "art4", "date": "2022-09-13"}]),
+        changes="  - join: {state: AZE, body: CSTO, tier: member, on: 2021-07-08}\n"))
+    keys = [(o.commitment, o.debtor, o.creditor, o.against, o.incident, o.interpretation, o.depth)
+            for o in r.obligations]
+    assert len(keys) == len(set(keys)) == len({o.id for o in r.obligations})
+    usa_to_tur = ("nato_art4", "USA", "TUR", "victim")
+    against = {o.against for o in r.obligations
+               if (o.commitment, o.debtor, o.creditor, o.interpretation) == usa_to_tur}
+    assert len(against) >= 2, against
 
 
 def test_shusha_is_not_in_force_before_signature(rules: CompiledRules) -> None:
