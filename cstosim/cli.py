@@ -132,7 +132,6 @@ def run(
 
         from cstosim.api import load_scenario
         from cstosim.engine import evaluate
-        from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
         from cstosim.output import write_atomic
         from cstosim.rendering import render
 
@@ -143,14 +142,8 @@ def run(
             compiled, scenario = load_scenario(path, base)
             loaded.append((compiled, scenario))
             params = parse_sets(set_ or [], compiled)
-            for name in interpretation or []:
-                if name not in compiled.spec.interpretations:
-                    raise CstosimError([Diagnostic(
-                        "unknown_interpretation", Location("<command line>"),
-                        f"unknown interpretation `{name}`",
-                        did_you_mean(name, compiled.spec.interpretations))])
             report = evaluate(compiled, scenario, explain=explain.value, params=params,
-                              interpretations=tuple(interpretation) if interpretation else None)
+                              interpretations=_interpretations(compiled, interpretation))
             reports.append(report)
             texts.append(_svg(render(report, "dot")) if format is Format.svg
                          else render(report, format.value))
@@ -342,6 +335,8 @@ def explain(
     rules: Annotated[Path | None, typer.Option(help="Rules file.")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a parameter: NAME=VALUE.")
                     ] = None,
+    interpretation: Annotated[list[str] | None, typer.Option(
+        help="Evaluate only these interpretations (repeatable).")] = None,
 ) -> None:
     """Explain why a conclusion arose, or why not and what would make it arise."""
 
@@ -359,9 +354,11 @@ def explain(
                                            "list conclusion ids with `cstosim run ... --format json`")])
         compiled, sc = load_scenario(scenario, _rules(rules))
         params = parse_sets(set_ or [], compiled)
-        if params:
-            sc = ScenarioT(sc.spec.model_copy(update={"params": {**sc.spec.params, **params}}),
-                           sc.file, sc.added_commitments)
+        names = _interpretations(compiled, interpretation)
+        update: dict[str, Any] = {"params": {**sc.spec.params, **params}}
+        if names:
+            update["interpretations"] = list(names)
+        sc = ScenarioT(sc.spec.model_copy(update=update), sc.file, sc.added_commitments)
         if why is not None:
             report = evaluate(compiled, sc, explain="full")
             print("\n".join(why_lines(report, why)))

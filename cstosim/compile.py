@@ -270,18 +270,41 @@ class _Stages:
                 self.problem(("parameters", name, "value"), "type_mismatch",
                              f"parameter `{name}` is read by the engine as a whole number of steps, "
                              f"got `{yaml_text(p.value)}`", "give a whole number from 0 to 100")
+        # The engine reads these parameters; a missing one is an error, never a quiet default.
+        for section in ("gates", "tensions"):
+            for i, rule in enumerate(getattr(s, section)):
+                if rule.for_each == "pact_chain" and "chain_depth" not in s.parameters:
+                    self.problem((section, i, "for_each"), "missing_parameter",
+                                 "`for_each: pact_chain` follows pacts up to `params.chain_depth` "
+                                 "steps, but the rules define no `chain_depth` parameter",
+                                 "add under `parameters`: `chain_depth: {value: 2, meaning: ..., "
+                                 "source: ...}`")
+        depth = s.parameters.get("cascade_depth")
+        if depth is not None and depth.value != 0 and "cascade_label" not in s.parameters:
+            self.problem(("parameters", "cascade_depth"), "missing_parameter",
+                         "cascades need `cascade_label`, the label a threat created by an "
+                         "intervention gets, but the rules define none",
+                         "add under `parameters`: `cascade_label: {value: aggression, label: true, "
+                         "meaning: ..., source: ...}`, or set `cascade_depth` to 0", key=True)
         for i, rule in enumerate(s.tensions):
             for j, b in enumerate(rule.bodies):
                 self.ref(("tensions", i, "bodies", j), "body", b, s.bodies)
-        class_ids = {r.id for r in s.classification} | {r.id for r in s.tensions} | {
-            r.id for r in s.commitments}
+        class_ids = {r.id for r in s.classification}
+        other_ids = {r.id: "tension" for r in s.tensions} | {r.id: "commitment" for r in s.commitments}
         for name, interp in s.interpretations.items():
             ibase: tuple[str, ...] = ("interpretations", name)
             for k, v in interp.params.items():
                 self.param((*ibase, "params", k), k, v)
             for key in ("enable", "disable"):
                 for j, rid in enumerate(getattr(interp, key)):
-                    self.ref((*ibase, key, j), "rule", rid, class_ids)
+                    if rid in other_ids:
+                        self.problem((*ibase, key, j), "not_a_classification_rule",
+                                     f"`{rid}` is a {other_ids[rid]} rule; an interpretation's "
+                                     f"`{key}` switches classification rules only",
+                                     "to make a reading change a commitment or a tension, test a "
+                                     "parameter in its `when` and set that parameter here")
+                    else:
+                        self.ref((*ibase, key, j), "rule", rid, class_ids)
 
     def check_parties(self, path: tuple[Any, ...], p: m.Parties, states: Mapping[str, Any]) -> None:
         s = self.spec

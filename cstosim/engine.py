@@ -471,7 +471,7 @@ class _Evaluator:
         """Pact chains from ``start`` through commitments outside ``body`` to rival blocs."""
         w, r = self.world, self.rules
         rivals = set(r.spec.bodies[body].rivals)
-        depth = int(self.base_params.get("chain_depth", 2))
+        depth = int(self.base_params["chain_depth"])  # compile requires it with pact chains
         out: list[Chain] = []
 
         def rival_of(state: str) -> str | None:
@@ -668,6 +668,8 @@ class _Evaluator:
                 results: dict[str, Classification]) -> None:
         """Follow military obligations to the commitments they set off, breadth first."""
         params = self.params_ns[interp]
+        # Without `cascade_depth` the rules follow no cascades (the report notes it); with it,
+        # compile requires `cascade_label`.
         max_depth = int(getattr(params, "cascade_depth", 0))
         label = str(getattr(params, "cascade_label", ""))
         rank = self.rules.rank.get(label, -1)
@@ -813,6 +815,9 @@ def _evaluated(rules: CompiledRules, scenario: m.ScenarioFile, added: tuple[Rule
     notes: list[str] = []
     world = World(rules, scenario if with_changes else None, added if with_changes else (), notes)
     dates = {e.incident.id: e.incident.start for e in scenario.events if e.incident}
+    if dates and "cascade_depth" not in params:
+        notes.append("the rules define no `cascade_depth` parameter, so obligations are not "
+                     "followed to the commitments they set off")
     ev = _Evaluator(rules, world, params, interpretations, explain, scenario.as_of, dates)
     if with_changes:
         for ch in scenario.changes:

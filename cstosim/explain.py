@@ -114,6 +114,10 @@ def why_not(rules: CompiledRules, scenario: Scenario, target: str, max_changes: 
             raise CstosimError([Diagnostic("unknown_commitment", _WHERE,
                                            f"unknown commitment `{ob.group('c')}`",
                                            did_you_mean(ob.group("c"), [c.id for c in rules.commitments]))])
+        if ob.group("d") not in rules.spec.states:
+            raise CstosimError([Diagnostic("unknown_state", _WHERE,
+                                           f"unknown state `{ob.group('d')}` as the debtor",
+                                           did_you_mean(ob.group("d"), rules.spec.states))])
         if incidents[ob.group("i")].target != ob.group("v"):
             raise CstosimError([Diagnostic(
                 "bad_target", _WHERE, f"`{ob.group('i')}` targets `{incidents[ob.group('i')].target}`, "
@@ -174,6 +178,12 @@ def _check_ids(rules: CompiledRules, scenario: Scenario, incident: str, interp: 
         raise CstosimError([Diagnostic("unknown_interpretation", _WHERE,
                                        f"unknown interpretation `{interp}`",
                                        did_you_mean(interp, rules.spec.interpretations))])
+    evaluated = scenario.spec.interpretations or list(rules.spec.interpretations)
+    if interp not in evaluated:
+        raise CstosimError([Diagnostic(
+            "interpretation_not_evaluated", _WHERE,
+            f"the scenario evaluates only {', '.join(evaluated)}, not `{interp}`",
+            f"add `{interp}` to the scenario's `interpretations`, or pass --interpretation {interp}")])
 
 
 def _labels_satisfying(rules: CompiledRules, leaves: list[LeafResult]) -> list[str]:

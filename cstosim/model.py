@@ -183,6 +183,14 @@ class State(Strict):
     source: Text
 
 
+def _check_until(start: dt.date, until: dt.date | None) -> None:
+    """A dated record's ``until`` must not come before its ``from``."""
+    if until is not None and until < start:
+        raise PydanticCustomError("dates_out_of_order", "`until` ({until}) is before `from` ({start})",
+                                  {"until": str(until), "start": str(start),
+                                   "hint": "swap the dates or fix the typo", "at": "until"})
+
+
 class Membership(Strict):
     """A state's tier in a body over a period, with its status."""
 
@@ -196,11 +204,7 @@ class Membership(Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> Membership:
-        if self.until is not None and self.until < self.from_:
-            raise PydanticCustomError("dates_out_of_order",
-                                      "`until` ({until}) is before `from` ({start})",
-                                      {"until": str(self.until), "start": str(self.from_),
-                                       "hint": "swap the dates or fix the typo", "at": "until"})
+        _check_until(self.from_, self.until)
         return self
 
 
@@ -218,11 +222,7 @@ class Relation(Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> Relation:
-        if self.until is not None and self.until < self.from_:
-            raise PydanticCustomError("dates_out_of_order",
-                                      "`until` ({until}) is before `from` ({start})",
-                                      {"until": str(self.until), "start": str(self.from_),
-                                       "hint": "swap the dates or fix the typo", "at": "until"})
+        _check_until(self.from_, self.until)
         if self.states[0] == self.states[1]:
             raise PydanticCustomError("self_relation", "a relation needs two different states",
                                       {"hint": "name two states"})
@@ -264,6 +264,11 @@ class Commitment(Sourced):
         description="Whose classification triggers it: the interpretation being evaluated, "
                     "or the victim's own reading ('in the opinion of one party').")
     when: Condition
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Commitment:
+        _check_until(self.from_, self.until)
+        return self
 
 
 class Gate(Sourced):

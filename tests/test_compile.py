@@ -712,3 +712,36 @@ def test_scenario_several_problems_at_once(default_rules: CompiledRules) -> None
     diags = scenario_errors(text, default_rules)
     assert [d.code for d in diags] == ["unknown_body", "unknown_tier", "unknown_gate"]
     assert [at(d) for d in diags] == sorted(at(d) for d in diags)
+
+
+def _without_parameter(text: str, name: str) -> str:
+    """The rules text with one parameter's block (its key line and indented body) removed."""
+    lines = text.splitlines(keepends=True)
+    start = lines.index(f"  {name}:\n")
+    end = start + 1
+    while lines[end].startswith("    "):
+        end += 1
+    return "".join(lines[:start] + lines[end:])
+
+
+def test_pact_chains_need_the_chain_depth_parameter() -> None:
+    text = _without_parameter(RULES_TEXT, "chain_depth")
+    diags = rule_errors(text)
+    assert {d.code for d in diags} == {"missing_parameter"}
+    assert all("chain_depth" in d.message for d in diags)
+    lines = [n for n, line in enumerate(text.splitlines(), 1) if line.strip() == "for_each: pact_chain"]
+    assert lines and [d.location.line for d in diags] == lines
+
+
+def test_cascades_need_the_cascade_label_parameter() -> None:
+    d = one_rule_error(_without_parameter(RULES_TEXT, "cascade_label"))
+    assert d.code == "missing_parameter" and "cascade_label" in d.message
+
+
+def test_rules_without_cascade_depth_say_so_in_the_report(rules: CompiledRules) -> None:
+    text = _without_parameter(_without_parameter(RULES_TEXT, "cascade_depth"), "cascade_label")
+    compiled = cstosim.rules_from_text(text, "r.yaml")
+    scenario = cstosim.load_scenario(ROOT / "scenarios" / "syunik_gegharkunik_2021.yaml", compiled)[1]
+    report = cstosim.evaluate(compiled, scenario)
+    assert any("no `cascade_depth`" in n for n in report.outcome.notes)
+    assert not any(o.depth for o in report.obligations)

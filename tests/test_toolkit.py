@@ -74,6 +74,14 @@ def test_explain_cli_and_its_errors() -> None:
     assert code == 2 and "exactly one of" in err
     code, out, _ = invoke("explain", SYUNIK, "--why-not", "cst_art2_2010:RUS->ARM:syunik_2021@victim")
     assert code == 0 and "does arise" in out
+    code, out, err = invoke("explain", SYUNIK, "--why-not", "cst_art4_2010:RUZ->ARM:syunik_2021@victim")
+    assert code == 2 and "error[unknown_state]" in err and "`RUS`" in err
+    assert "Traceback" not in err + out
+    narrowed = ("--interpretation", "victim")
+    for target in ("syunik_2021@secretariat=aggression", "cst_art4_2010:RUS->ARM:syunik_2021@secretariat"):
+        code, out, err = invoke("explain", SYUNIK, *narrowed, "--why-not", target)
+        assert code == 2 and "error[interpretation_not_evaluated]" in err, err
+        assert "Traceback" not in err + out
 
 
 # ---- diff -----------------------------------------------------------------------------
