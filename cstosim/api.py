@@ -192,9 +192,10 @@ def rules_from_text(text: str, name: str = "<rules>") -> CompiledRules:
 
 
 def rules_from_document(doc: Document) -> CompiledRules:
-    kind = _file_kind(doc)
+    kind = file_kind(doc)
     if kind == "scenario":
-        raise CstosimError([Diagnostic("wrong_file_kind", doc.locate(("as_of",), key=True),
+        key = next(k for k in ("as_of", "events", "changes", "expect") if k in doc.data)
+        raise CstosimError([Diagnostic("wrong_file_kind", doc.locate((key,), key=True),
                                        "this is a scenario file, not a rules file",
                                        "pass it as the scenario, or give a rules file")])
     spec = validate_model(m.RulesFile, doc)
@@ -210,16 +211,22 @@ class Scenario:
     added_commitments: tuple[Rule, ...]
 
 
-def _file_kind(doc: Document) -> str:
+# Top-level keys only a scenario has: a scenario that lacks `as_of` is still told apart from
+# rules, so that the user hears "`as_of` is missing", not a list of unknown rules fields.
+_SCENARIO_KEYS = frozenset({"as_of", "events", "changes", "expect"})
+
+
+def file_kind(doc: Document) -> str:
+    """``scenario`` or ``rules``, from the document's top-level keys."""
     data = doc.data
-    if isinstance(data, dict) and "as_of" in data:
+    if isinstance(data, dict) and _SCENARIO_KEYS & set(data):
         return "scenario"
     return "rules"
 
 
 def read_scenario_document(path: str | os.PathLike[str]) -> tuple[Document, m.ScenarioFile]:
     doc = load_file(Path(path))
-    if _file_kind(doc) != "scenario":
+    if file_kind(doc) != "scenario":
         raise CstosimError([Diagnostic("wrong_file_kind", Location(doc.file, 1, 1),
                                        "this is not a scenario file (it has no `as_of`)",
                                        "a scenario needs `as_of: YYYY-MM-DD`; rules go in `--rules`")])

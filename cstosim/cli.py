@@ -41,6 +41,11 @@ class Format(StrEnum):
     svg = "svg"
 
 
+class DiffFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
 class Explain(StrEnum):
     off = "off"
     fails = "fails"
@@ -174,7 +179,7 @@ def validate(
     """Check rules and scenario files without running them; report every problem found."""
 
     def body() -> int:
-        from cstosim.api import load_rules, load_scenario
+        from cstosim.api import file_kind, load_rules, load_scenario
         from cstosim.errors import CstosimError
         from cstosim.load import load_file
 
@@ -183,8 +188,7 @@ def validate(
         problems = []
         for path in files:
             try:
-                doc = load_file(path)
-                if isinstance(doc.data, dict) and "as_of" in doc.data:
+                if file_kind(load_file(path)) == "scenario":
                     load_scenario(path, base)
                     print(f"ok: {path} (scenario)")
                 else:
@@ -398,7 +402,7 @@ def diff(
                               ] = None,
     interpretation_b: Annotated[list[str] | None, typer.Option(
         "--interpretation-b", help="Interpretations for B.")] = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="table or json.")] = Format.table,
+    format: Annotated[DiffFormat, typer.Option("--format", "-f")] = DiffFormat.table,
 ) -> None:
     """Compare two scenarios, or one under two rules files, parameters or interpretations."""
 
@@ -417,7 +421,7 @@ def diff(
         side_a = Side(ra, sa, pa, _interpretations(ra, interpretation))
         side_b = Side(rb, sb, pb, _interpretations(rb, interpretation_b or interpretation))
         rep_a, rep_b, d = compare(side_a, side_b)
-        if format is Format.json:
+        if format is DiffFormat.json:
             sys.stdout.write(json.dumps(d.to_json(), indent=2, sort_keys=True) + "\n")
         else:
             sys.stdout.write(render_difference(d, rep_a, rep_b))

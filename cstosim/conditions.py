@@ -248,9 +248,11 @@ class Compiler:
             except ValueError:
                 self.problem(path, "invalid_date", f"`{text}` is not a real date", "write YYYY-MM-DD")
                 return None, None
-        if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-            return STR, text[1:-1]
-        if _WORD.match(text):
+        quoted = len(text) >= 2 and text[0] == text[-1] and text[0] in "'\""
+        if quoted or _WORD.match(text):
+            if quoted:
+                text = text[1:-1]
+            # Quoting a word does not exempt it from the field's possible values.
             if ltype.name == "enum" and text not in ltype.values:
                 self.problem(path, "unknown_value", f"`{text}` is not a possible value here",
                              did_you_mean(text, ltype.values))

@@ -15,7 +15,9 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, cast
+
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from cstosim import model as m
 from cstosim.api import Scenario, load_scenario
@@ -92,12 +94,33 @@ def parse_axis(text: str, rules: CompiledRules, scenario: Scenario) -> Axis:
             raise _bad(f"`{fld}` cannot be varied", did_you_mean(fld, NUMERIC_FACTS + BOOL_FACTS))
         kind = "bool" if fld in BOOL_FACTS else "num"
     values = _values(spec, kind, text)
+    repeated = sorted({str(v) for v in values if values.count(v) > 1})
+    if repeated:
+        # A repeated value would count as a neighbour of itself and could show a false flip.
+        raise _bad(f"`--vary {text}` lists {', '.join(repeated)} more than once",
+                   "give each value once")
     if target == "params":
         for v in values:
             found = param_problem(rules.spec, fld, v)
             if found:
                 raise _bad(*found)
+    else:
+        _check_fact(fld, values, text)
     return Axis(name, target, fld, values)
+
+
+def _check_fact(fld: str, values: tuple[Any, ...], text: str) -> None:
+    """Every value must be one the scenario file itself could hold: no clamping, no rounding."""
+    info = m.Incident.model_fields[fld]
+    field_type = cast(Any, Annotated[info.annotation, *info.metadata])
+    adapter: TypeAdapter[Any] = TypeAdapter(field_type, config=ConfigDict(strict=True))
+    for v in values:
+        try:
+            adapter.validate_python(v)
+        except ValidationError as exc:
+            raise _bad(f"`--vary {text}`: {fld} cannot be {v} ({exc.errors()[0]['msg'].lower()})",
+                       "write values an incident may hold: whole numbers of days and people, "
+                       "no negative values") from None
 
 
 def _values(spec: str, kind: str, text: str) -> tuple[Any, ...]:
@@ -163,12 +186,7 @@ def variant(scenario: Scenario, params: dict[str, Any], axes: tuple[Axis, ...],
     for e in spec.events:
         if e.incident is not None:
             upd = {**updates.get("*", {}), **updates.get(e.incident.id, {})}
-            if upd:
-                for k in upd:
-                    if k in ("killed", "wounded", "captured", "days_on_territory"):
-                        upd[k] = max(0, int(upd[k]))
-                    elif k == "depth_km":
-                        upd[k] = max(0.0, float(upd[k]))
+            if upd:  # values were validated against the Incident model by parse_axis
                 e = m.Event(incident=e.incident.model_copy(update=upd))
         events.append(e)
     return Scenario(spec.model_copy(update={"events": events, "params": new_params}),

@@ -97,9 +97,11 @@ def test_path_that_exists_elsewhere_but_not_in_this_scope() -> None:
     assert "`incident.killed`" in d.message
 
 
-def test_unknown_enum_value() -> None:
+@pytest.mark.parametrize("written", ["agression", "'agression'", '"agression"'])
+def test_unknown_enum_value(written: str) -> None:
+    # Quoting a word once let it skip the check and compare false forever.
     old = "    when: classification.label == aggression\n  - id: shusha_2021"
-    new = "    when: classification.label == agression\n  - id: shusha_2021"
+    new = f"    when: classification.label == {written}\n  - id: shusha_2021"
     text = edit(RULES_TEXT, (old, new))
     d = one_rule_error(text)
     assert d.code == "unknown_value"

@@ -108,6 +108,9 @@ def test_diff_interpretations_and_parameters() -> None:
     assert code == 0 and "no difference" in out
     code, _, err = invoke("diff", SYUNIK, "--set-b", "occupation_min_dayz=3")
     assert code == 2 and "did you mean `occupation_min_days`" in err
+    # diff draws no pictures; asking for one once printed the table in silence.
+    code, out, err = invoke("diff", SYUNIK, "--format", "svg")
+    assert code == 2 and out == "" and "'table', 'json'" in err
 
 
 # ---- sweep ----------------------------------------------------------------------------
@@ -147,6 +150,13 @@ def test_sweep_over_parameters_and_csv() -> None:
     ("incident.killed=0..2000000", "values"),
     ("syunik_2022.killed=0..3", "did you mean `syunik_2021`"),
     ("params.art4_requires_request=1,2", "cannot read the range"),
+    # Values an incident cannot hold were once clamped or rounded in silence (found in review).
+    ("incident.killed=-2..3", "killed cannot be -2"),
+    ("incident.killed=1.5,3", "killed cannot be 1.5"),
+    ("incident.days_on_territory=0..10:0.5", "days_on_territory cannot be"),
+    ("incident.wounded=20000000", "wounded cannot be 20000000"),
+    ("incident.depth_km=-1,2", "depth_km cannot be -1"),
+    ("incident.killed=1,2,1", "lists 1 more than once"),
 ])
 def test_sweep_bad_ranges_exit_2(vary: str, message: str) -> None:
     code, _, err = invoke("sweep", SYUNIK, "--vary", vary)
