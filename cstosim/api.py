@@ -28,8 +28,6 @@ DEFAULT_RULES = _PACKAGED if _PACKAGED.is_file() else _PACKAGED.parents[2] / "ru
 carries as ``cstosim/data/rules.yaml``."""
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
-MAX_DIAGNOSTICS = 50
-"""At most this many validation problems are reported for one file."""
 
 _HINTS = {
     "missing": "add this field",
@@ -98,11 +96,6 @@ def diagnostics_from(exc: ValidationError, doc: Document, root: type[BaseModel]
     seen: set[tuple[Any, ...]] = set()
     errors = exc.errors(include_url=False)
     for err in errors:
-        if len(out) >= MAX_DIAGNOSTICS:
-            out.append(Diagnostic("too_many_errors", doc.locate(()),
-                                  f"{len(errors) - MAX_DIAGNOSTICS:,} more problems not shown",
-                                  "fix the ones above and validate again"))
-            break
         loc = tuple("from" if p == "from_" else p for p in err["loc"])
         kind = err["type"]
         ctx = err.get("ctx") or {}
@@ -181,9 +174,19 @@ def validate_model(cls: type[ModelT], doc: Document) -> ModelT:
 
 def load_rules(path: str | os.PathLike[str] | None = None) -> CompiledRules:
     """Load, validate and compile a rules file (the bundled rules when ``path`` is None)."""
-    p = Path(path) if path is not None else DEFAULT_RULES
+    p = Path(path) if path is not None else _near(DEFAULT_RULES)
     doc = load_file(p)
     return rules_from_document(doc)
+
+
+def _near(p: Path) -> Path:
+    """``p`` relative to the working directory when it lies below it, so that reports and
+    errors name the bundled rules the way the user would (``rules.yaml``), whatever the
+    checkout's location."""
+    try:
+        return p.relative_to(Path.cwd())
+    except (ValueError, OSError):  # elsewhere, or the working directory is gone
+        return p
 
 
 def rules_from_text(text: str, name: str = "<rules>") -> CompiledRules:

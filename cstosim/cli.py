@@ -52,11 +52,13 @@ class Explain(StrEnum):
     full = "full"
 
 
-def _fail(diagnostics: list[Any]) -> int:
+def _fail(diagnostics: list[Any], omitted: int = 0) -> int:
     for d in diagnostics:
         print(d.format(), file=sys.stderr)
-    n = len(diagnostics)
-    print(f"{n} error{'s' if n != 1 else ''}; nothing was run.", file=sys.stderr)
+    n = len(diagnostics) + omitted
+    if omitted:
+        print(f"{omitted:,} more not shown; fix the ones above and check again.", file=sys.stderr)
+    print(f"{n:,} error{'s' if n != 1 else ''}; nothing was run.", file=sys.stderr)
     return EXIT_BAD_INPUT
 
 
@@ -67,7 +69,7 @@ def _guard(body: Callable[[], int]) -> None:
     try:
         code = body()
     except CstosimError as exc:
-        code = _fail(exc.diagnostics)
+        code = _fail(exc.diagnostics, exc.omitted)
     except KeyboardInterrupt:
         print("interrupted; no output was written.", file=sys.stderr)
         code = EXIT_INTERRUPTED
@@ -185,7 +187,7 @@ def validate(
 
         _no_duplicates(files)
         base = _rules(rules)
-        problems = []
+        problems, omitted = [], 0
         for path in files:
             try:
                 if file_kind(load_file(path)) == "scenario":
@@ -196,8 +198,9 @@ def validate(
                     print(f"ok: {path} (rules)")
             except CstosimError as exc:
                 problems.extend(exc.diagnostics)
+                omitted += exc.omitted
         if problems:
-            raise CstosimError(problems)
+            raise CstosimError(problems, omitted)
         return EXIT_OK
 
     _guard(body)

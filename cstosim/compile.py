@@ -18,8 +18,6 @@ from cstosim import model as m
 from cstosim.conditions import BOOL, DATE, NUM, STR, Compiler, Condition, Schema, Type, enum
 from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
 
-MAX_PROBLEMS = 50
-
 STATE_FIELDS = {"code": STR, "former_soviet": BOOL, "un_member": BOOL}
 PAIR_FIELDS = {k: BOOL for k in ("diplomatic_relations", "conflict", "territorial_dispute",
                                  "rivalry", "strategic_partnership", "sponsorship",
@@ -375,7 +373,7 @@ def compile_rules(spec: m.RulesFile, locate: Callable[..., Location], file: str)
             continue
         tensions_ok.append(Rule(r, comp.compile(r.when, schemas[key], ("tensions", i, "when"))))
     if st.problems:
-        raise CstosimError(st.problems[:MAX_PROBLEMS])
+        raise CstosimError(st.problems)
     holders = {name: i.holder for name, i in spec.interpretations.items()}
     victim = next((n for n, h in holders.items() if h == "victim"), None)
     return CompiledRules(
@@ -484,5 +482,5 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
         for i, et in enumerate(ex.tensions):
             st.ref(("expect", "tensions", i, "rule"), "rule", et.rule, {t.id for t in rules.tensions})
     if st.problems:
-        raise CstosimError(st.problems[:MAX_PROBLEMS])
+        raise CstosimError(st.problems)
     return tuple(added)

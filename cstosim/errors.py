@@ -53,14 +53,22 @@ class Diagnostic:
         }
 
 
-class CstosimError(Exception):
-    """Bad input: one or more diagnostics, sorted by location."""
+MAX_DIAGNOSTICS = 50
+"""Most diagnostics one error carries; the rest are counted in ``omitted``."""
 
-    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
-        self.diagnostics: list[Diagnostic] = sorted(
-            diagnostics, key=lambda d: (d.location, d.code, d.message)
-        )
-        super().__init__("\n".join(d.format() for d in self.diagnostics))
+
+class CstosimError(Exception):
+    """Bad input: one or more diagnostics, sorted by location, at most ``MAX_DIAGNOSTICS``
+    of them; ``omitted`` counts the problems found but not kept."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic], omitted: int = 0) -> None:
+        found = sorted(diagnostics, key=lambda d: (d.location, d.code, d.message))
+        self.diagnostics: list[Diagnostic] = found[:MAX_DIAGNOSTICS]
+        self.omitted = omitted + len(found) - len(self.diagnostics)
+        lines = [d.format() for d in self.diagnostics]
+        if self.omitted:
+            lines.append(f"{self.omitted:,} more problems not shown; fix the ones above and check again")
+        super().__init__("\n".join(lines))
 
 
 def did_you_mean(value: str, choices: Iterable[str]) -> str:

@@ -558,3 +558,30 @@ def test_cli_runner_and_console_script_agree() -> None:
     code, out, err = invoke("run", KAZ)
     assert code == 0 and err == ""
     assert out == cstosim("run", KAZ).stdout
+
+
+@pytest.mark.parametrize("kind", ["validation", "compile"])
+def test_a_flood_of_problems_shows_fifty_and_counts_the_rest(tmp_path: Path, kind: str) -> None:
+    # Problems past the 50th were once dropped with no word; now they are counted.
+    f = tmp_path / "flood.yaml"
+    if kind == "validation":  # 80 negative death tolls, caught by the model
+        events = "".join(
+            f"  - incident: {{id: i{n}, actor: AZE, target: ARM, start: 2021-05-12, state_forces: true, "
+            "crossed_border: true, days_on_territory: 1, depth_km: 1, killed: -1, wounded: 0, "
+            "captured: 0, shots_fired: true, border_delimited: false}\n" for n in range(80))
+    else:  # 80 applications from France, a real state the rules do not model: compile stages
+        events = "".join(f"  - application: {{id: a{n}, state: FRA, body: CSTO, "
+                         "tier: partner, date: 2021-07-01}\n" for n in range(80))
+    f.write_text(f"cstosim: 1\nname: flood\nas_of: 2021-07-03\nevents:\n{events}", encoding="utf-8")
+    code, out, err = invoke("validate", f)
+    assert code == 2 and out == ""
+    assert err.count("error[") == 50
+    assert err.count("error[unknown_state]" if kind == "compile" else "error[") == 50
+    assert "30 more not shown" in err and err.rstrip().endswith("80 errors; nothing was run.")
+
+
+def test_report_names_the_bundled_rules_as_the_user_would() -> None:
+    # The JSON once carried the checkout's absolute path, so reports differed between machines.
+    done = cstosim("run", "scenarios/kazakhstan_2022.yaml", "--format", "json", cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["rules"]["file"] == "rules.yaml"
