@@ -249,6 +249,13 @@ def test(
                 print(f"     expected {r.expected}; found {r.actual}")
             failed += len(bad)
             passed += len(results) - len(bad)
+        if not passed + failed:
+            # Like a pytest run that collects nothing: a green result would prove nothing.
+            where = ", ".join(str(p) for p in paths or [Path("scenarios")])
+            raise CstosimError([Diagnostic(
+                "nothing_to_test", Location(where),
+                f"no scenario with an `expect` block in {len(files)} file(s)",
+                "name scenario files that have an `expect` block, or add one")])
         print(f"{passed} passed, {failed} failed")
         return EXIT_EXPECTATION if failed else EXIT_OK
 
@@ -323,11 +330,15 @@ def check(
 def _interpretations(compiled: CompiledRules, names: list[str] | None) -> tuple[str, ...] | None:
     from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
 
-    for name in names or []:
+    for i, name in enumerate(names or []):
         if name not in compiled.spec.interpretations:
             raise CstosimError([Diagnostic("unknown_interpretation", Location("<command line>"),
                                            f"unknown interpretation `{name}`",
                                            did_you_mean(name, compiled.spec.interpretations))])
+        if name in (names or [])[:i]:
+            raise CstosimError([Diagnostic("duplicate_id", Location("<command line>"),
+                                           f"`--interpretation {name}` is given twice",
+                                           "give each interpretation once")])
     return tuple(names) if names else None
 
 

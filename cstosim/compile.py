@@ -289,6 +289,12 @@ class _Stages:
                 self.ref(("tensions", i, "bodies", j), "body", b, s.bodies)
         class_ids = {r.id for r in s.classification}
         other_ids = {r.id: "tension" for r in s.tensions} | {r.id: "commitment" for r in s.commitments}
+        victims = [n for n, i in s.interpretations.items() if i.holder == "victim"]
+        for extra in victims[1:]:
+            self.problem(("interpretations", extra, "holder"), "duplicate_id",
+                         f"`{extra}` is a second victim's reading (`{victims[0]}` is the first); "
+                         "obligations judged 'in the opinion of' the victim need exactly one",
+                         "give one of them the holder `treaty` or `organization`")
         for name, interp in s.interpretations.items():
             ibase: tuple[str, ...] = ("interpretations", name)
             for k, v in interp.params.items():
@@ -395,6 +401,9 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
         st.param(("params", k), k, v)
     for j, name in enumerate(sc.interpretations or []):
         st.ref(("interpretations", j), "interpretation", name, s.interpretations)
+        if name in (sc.interpretations or [])[:j]:
+            st.problem(("interpretations", j), "duplicate_id",
+                       f"interpretation `{name}` is listed twice", "list each interpretation once")
 
     def body_tier(path: tuple[Any, ...], body: str, tier: str | None) -> None:
         if st.ref((*path, "body"), "body", body, s.bodies) and tier is not None:
@@ -479,8 +488,11 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
                    eo.interpretation, s.interpretations)
         for i, pid in enumerate(ex.properties):
             st.ref(("expect", "properties", i), "property", pid, set(m.PROPERTY_IDS))
+        kinds = {t.spec.kind for t in rules.tensions}
         for i, et in enumerate(ex.tensions):
             st.ref(("expect", "tensions", i, "rule"), "rule", et.rule, {t.id for t in rules.tensions})
+            # A misspelt kind with `present: false` would otherwise always pass.
+            st.ref(("expect", "tensions", i, "kind"), "tension_kind", et.kind, kinds)
     if st.problems:
         raise CstosimError(st.problems)
     return tuple(added)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -891,15 +891,28 @@ def evaluate(rules: CompiledRules, scenario: Scenario, *, explain: str = "full",
         # Nothing differs from the baseline's inputs, so its conclusions are the what-if's
         # (the what-if-neutrality property checks exactly this).
         baseline = whatif
+    changed = {k: v for k, v in sorted(merged.items()) if v != rules.params[k]}
+    # A parameter every evaluated reading fixes for itself cannot have caused anything.
+    inert = {k for k in changed
+             if all(k in rules.spec.interpretations[n].params for n in names)}
     causes = tuple(
         [f"change: {_describe_change(c)}" for c in sc.changes]
-        + [f"parameter `{k}` = {v!r} (default {rules.params[k]!r})"
-           for k, v in sorted(merged.items()) if v != rules.params[k]])
+        + [f"parameter `{k}` = {_as_written(v)} (default {_as_written(rules.params[k])})"
+           for k, v in changed.items() if k not in inert])
+    if inert:
+        whatif = replace(whatif, notes=(*whatif.notes, *(
+            f"parameter `{k}` = {_as_written(changed[k])} has no effect: every evaluated "
+            "interpretation sets its own value" for k in sorted(inert))))
     return Report(
         scenario=sc.name, scenario_file=scenario.file, rules=rules.spec.name,
         rules_file=rules.file, as_of=sc.as_of.isoformat(), interpretations=names,
         explain=explain, outcome=whatif, difference=difference(baseline, whatif, causes),
         params=tuple(sorted((k, v) for k, v in merged.items() if v != rules.params[k])))
+
+
+def _as_written(v: Any) -> str:
+    """A parameter value as the user writes it in YAML or on the command line."""
+    return ("true" if v else "false") if isinstance(v, bool) else str(v)
 
 
 def _describe_change(c: m.Change) -> str:

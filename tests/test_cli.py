@@ -585,3 +585,47 @@ def test_report_names_the_bundled_rules_as_the_user_would() -> None:
     done = cstosim("run", "scenarios/kazakhstan_2022.yaml", "--format", "json", cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["rules"]["file"] == "rules.yaml"
+
+
+def test_test_command_with_nothing_to_test_is_an_error(tmp_path: Path) -> None:
+    # An empty folder once reported "0 passed, 0 failed" and exit 0.
+    code, out, err = invoke("test", tmp_path)
+    assert_bad_input(code, out, err)
+    assert "error[nothing_to_test]" in err
+
+
+def test_interpretation_given_twice_is_refused(tmp_path: Path) -> None:
+    code, out, err = invoke("run", SYUNIK, "--interpretation", "victim", "--interpretation", "victim")
+    assert_bad_input(code, out, err)
+    assert "given twice" in err
+    twice = "interpretations: [victim, victim]\nas_of:"
+    text = SYUNIK.read_text(encoding="utf-8").replace("as_of:", twice, 1)
+    f = tmp_path / "twice.yaml"
+    f.write_text(text, encoding="utf-8")
+    code, out, err = invoke("validate", f)
+    assert_bad_input(code, out, err)
+    assert "interpretation `victim` is listed twice" in err
+
+
+def test_misspelt_expected_tension_kind_is_refused(tmp_path: Path) -> None:
+    # With `present: false`, a misspelt kind passed forever.
+    text = KAZ.read_text(encoding="utf-8")
+    assert "{kind: disputed_classification, present: false}" in text
+    f = tmp_path / "kaz.yaml"
+    f.write_text(text.replace("{kind: disputed_classification,", "{kind: disputed_clasification,"),
+                 encoding="utf-8")
+    code, out, err = invoke("test", f)
+    assert_bad_input(code, out, err)
+    assert "error[unknown_tension_kind]" in err and "`disputed_classification`" in err
+
+
+def test_parameter_every_reading_overrides_is_not_a_cause() -> None:
+    args = ("run", SYUNIK, "--format", "json", "--interpretation", "secretariat",
+            "--interpretation", "victim", "--set", "accept_host_framing=true")
+    code, out, _ = invoke(*args)
+    report = json.loads(out)
+    assert code == 0 and report["difference"]["causes"] == []
+    assert any("`accept_host_framing` = true has no effect" in n for n in report["notes"])
+    code, out, _ = invoke(*args, "--interpretation", "treaty_text")
+    report = json.loads(out)
+    assert report["difference"]["causes"] == ["parameter `accept_host_framing` = true (default false)"]

@@ -747,3 +747,11 @@ def test_rules_without_cascade_depth_say_so_in_the_report(rules: CompiledRules) 
     report = cstosim.evaluate(compiled, scenario)
     assert any("no `cascade_depth`" in n for n in report.outcome.notes)
     assert not any(o.depth for o in report.obligations)
+
+
+def test_two_victim_readings_are_refused() -> None:
+    # Obligations judged "in the opinion of" the victim silently used the first one.
+    old = "  secretariat:\n    holder: organization\n"
+    text = edit(RULES_TEXT, (old, old.replace("organization", "victim")))
+    d = one_rule_error(text)
+    assert d.code == "duplicate_id" and "second victim's reading" in d.message
