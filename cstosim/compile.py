@@ -10,7 +10,7 @@ every condition type-checks and is compiled into a callable.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
@@ -71,13 +71,12 @@ class CompiledRules:
     schemas: Mapping[str, Schema]
     rule_ids: frozenset[str]
     victim_interpretation: str | None
-    holders: Mapping[str, str] = field(default_factory=dict)
 
     def tier(self, body: str, tier: str) -> m.Tier:
         return self.spec.bodies[body].tiers[tier]
 
     def member_tier(self, body: str) -> str:
-        """The body's full-member tier: the in-force tier of highest rank."""
+        """The body's full-member tier: its tier of highest rank (ties go to the name)."""
         tiers = self.spec.bodies[body].tiers
         return max(tiers, key=lambda t: (tiers[t].rank, t))
 
@@ -337,7 +336,8 @@ class _Stages:
                                  "end the earlier membership (`until:`) on or before this date")
 
     def check_cycles(self) -> None:
-        """Body parents and tier inclusions must not loop."""
+        """Body parents must not loop. (Tier inclusions may: rights_of stops at a tier it has
+        seen, and the tier_order property flags a tier that includes a higher one.)"""
         for name, spec in self.spec.bodies.items():
             chain = {name}
             cur: str | None = spec.parent
@@ -380,8 +380,7 @@ def compile_rules(spec: m.RulesFile, locate: Callable[..., Location], file: str)
         tensions_ok.append(Rule(r, comp.compile(r.when, schemas[key], ("tensions", i, "when"))))
     if st.problems:
         raise CstosimError(st.problems)
-    holders = {name: i.holder for name, i in spec.interpretations.items()}
-    victim = next((n for n, h in holders.items() if h == "victim"), None)
+    victim = next((n for n, i in spec.interpretations.items() if i.holder == "victim"), None)
     return CompiledRules(
         spec=spec, file=file, labels=labels, rank={lab: i for i, lab in enumerate(labels)},
         params={k: p.value for k, p in spec.parameters.items()}, param_types=param_types,
@@ -389,7 +388,7 @@ def compile_rules(spec: m.RulesFile, locate: Callable[..., Location], file: str)
         classification=classification, tensions=tuple(tensions_ok), schemas=schemas,
         rule_ids=frozenset(r.id for r in (*commitments, *gates, *stances, *classification,
                                           *tensions_ok)),
-        victim_interpretation=victim, holders=holders)
+        victim_interpretation=victim)
 
 
 def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
@@ -422,8 +421,18 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
         if ch.adopt_tier:
             body_tier((*base, "adopt_tier"), ch.adopt_tier.body, ch.adopt_tier.tier)
         if ch.join:
-            st.ref((*base, "join", "state"), "state", ch.join.state, s.states)
-            body_tier((*base, "join"), ch.join.body, ch.join.tier)
+            jn = ch.join
+            st.ref((*base, "join", "state"), "state", jn.state, s.states)
+            body_tier((*base, "join"), jn.body, jn.tier)
+            tier = s.bodies[jn.body].tiers.get(jn.tier) if jn.body in s.bodies else None
+            adopted = any(c.adopt_tier and (c.adopt_tier.body, c.adopt_tier.tier) == (jn.body, jn.tier)
+                          and c.adopt_tier.on <= jn.on for c in sc.changes)
+            # A proposed tier exists only once adopted. (An in-force tier may be held from before
+            # its in-force date, as the founding signatories held CSTO membership from 1992.)
+            if tier is not None and tier.status == "proposed" and not adopted:
+                st.problem((*base, "join", "tier"), "tier_not_in_force",
+                           f"tier `{jn.tier}` of `{jn.body}` is only proposed and not adopted by "
+                           f"{jn.on}", "add an `adopt_tier` change on or before the join")
         if ch.leave:
             st.ref((*base, "leave", "state"), "state", ch.leave.state, s.states)
             body_tier((*base, "leave"), ch.leave.body, None)

@@ -108,16 +108,10 @@ class Condition:
             return any(results)
         return not results[0]
 
-    def paths(self) -> set[str]:
-        """Every path the condition reads (for dependency checks)."""
-        if self.kind == "leaf":
-            return set(re.findall(r"\b[a-z_]+\.[a-z_0-9]+\b", self.text))
-        return set().union(*(c.paths() for c in self.children)) if self.children else set()
-
 
 TRUE = Condition("all", (), "all: []", lambda ctx: True)
 
-_OPS: dict[str, Callable[[Any, Any], bool]] = {
+OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
     ">": operator.gt, ">=": operator.ge,
     "in": lambda a, b: a in b, "not_in": lambda a, b: a not in b,
@@ -197,11 +191,11 @@ class Compiler:
         root, attr = left_text.split(".")
         test: Callable[[Context], bool]
         if callable(right):
-            fn, rg = _OPS[op], right
+            fn, rg = OPERATORS[op], right
             test = lambda c: bool(fn(left_get(c), rg(c)))  # noqa: E731 - one closure per leaf
         else:
             test = _LEAF_AGAINST_CONSTANT[op](root, operator.attrgetter(attr), right)
-        return Condition("leaf", (), text.strip(), test, left_get, right_get, _OPS[op])
+        return Condition("leaf", (), text.strip(), test, left_get, right_get, OPERATORS[op])
 
     def _path_type(self, text: str, schema: Schema, path: tuple[Any, ...]) -> Type | None:
         t = schema.get(text)

@@ -581,8 +581,7 @@ class _Evaluator:
         ctx = {"incident": view, "params": self.params_ns[interp]}
         matched: list[tuple[Rule, tuple[LeafResult, ...]]] = []
         for rule in r.classification:
-            enabled = (rule.spec.enabled or rule.id in spec_i.enable) and rule.id not in spec_i.disable
-            if not enabled:
+            if not enabled_under(rule, spec_i):
                 continue
             ok, leaves = self.check(rule.when, ctx)
             if ok:
@@ -590,14 +589,12 @@ class _Evaluator:
         if not matched:
             return Classification(iid, interp, spec_i.holder, None, -1, None,
                                   "no classification rule matched", "", ())
-        best = max(matched, key=lambda x: r.rank[x[0].spec.label])
-        top = best[0]
-        # INVARIANT: the label is the most severe among matching rules; ties go to file order.
-        first = next(x for x in matched if x[0].spec.label == top.spec.label)
-        others = tuple(x[0].id for x in matched if x[0] is not first[0])
-        return Classification(iid, interp, spec_i.holder, first[0].spec.label,
-                              r.rank[first[0].spec.label], first[0].id, first[0].spec.meaning,
-                              first[0].spec.source, others, first[1])
+        # INVARIANT: the label is the most severe among matching rules; ties go to file order
+        # (max returns the first of equal maxima).
+        top, leaves = max(matched, key=lambda x: r.rank[x[0].spec.label])
+        others = tuple(x[0].id for x in matched if x[0] is not top)
+        return Classification(iid, interp, spec_i.holder, top.spec.label, r.rank[top.spec.label],
+                              top.id, top.spec.meaning, top.spec.source, others, leaves)
 
     def incident(self, inc: m.Incident) -> None:
         view = self.incident_view(inc)
@@ -755,6 +752,11 @@ class _Evaluator:
                                  leaves, {k: v for k, v in ns.items() if k.endswith("label")})
 
 
+def enabled_under(rule: Rule, reading: m.Interpretation) -> bool:
+    """Whether a classification rule applies under an interpretation's switches."""
+    return (rule.spec.enabled or rule.id in reading.enable) and rule.id not in reading.disable
+
+
 def decide(procedure: m.Procedure, stances: list[Stance]) -> tuple[str, list[tuple[str, str]]]:
     """Apply a decision rule to the deciders' stances: (outcome, blocking deciders)."""
     if not stances:
@@ -773,6 +775,7 @@ def decide(procedure: m.Procedure, stances: list[Stance]) -> tuple[str, list[tup
     if procedure.rule == "unanimity":
         blocking = [(s.decider, s.stance) for s in stances if s.stance != "support"]
         return ("blocked" if blocking else "adopted"), blocking
+    # Majority of all deciders, not of those voting: abstaining and absent ones count against.
     support = sum(s.stance == "support" for s in stances)
     blocking = [(s.decider, s.stance) for s in stances if s.stance == "object"]
     return ("adopted" if support * 2 > len(stances) else "blocked"), blocking
@@ -831,6 +834,23 @@ def _evaluated(rules: CompiledRules, scenario: m.ScenarioFile, added: tuple[Rule
         elif e.incident:
             ev.incident(e.incident)
     return ev, notes
+
+
+def trace_label(rules: CompiledRules, scenario: Scenario, incident: str, interpretation: str,
+                label: str) -> list[LeafResult]:
+    """Every leaf of the classification rules enabled under ``interpretation`` that would give
+    ``label`` to an incident, evaluated on the incident's facts."""
+    sc = scenario.spec
+    ev, _ = _evaluated(rules, sc, scenario.added_commitments, {**rules.params, **sc.params}, True,
+                       "full", tuple(rules.spec.interpretations))
+    inc = next(e.incident for e in sc.events if e.incident and e.incident.id == incident)
+    reading = rules.spec.interpretations[interpretation]
+    ctx = {"incident": ev.incident_view(inc), "params": ev.params_ns[interpretation]}
+    out: list[LeafResult] = []
+    for rule in rules.classification:
+        if enabled_under(rule, reading) and rule.spec.label == label:
+            rule.when.trace(ctx, out)
+    return out
 
 
 def trace_commitment(rules: CompiledRules, scenario: Scenario, commitment: str, debtor: str,

@@ -18,8 +18,8 @@ from typing import Any, Literal
 from cstosim import model as m
 from cstosim.api import Scenario
 from cstosim.compile import CompiledRules
-from cstosim.conditions import LeafResult, jsonable
-from cstosim.engine import conclusions, trace_commitment
+from cstosim.conditions import OPERATORS, LeafResult, jsonable
+from cstosim.engine import conclusions, trace_commitment, trace_label
 from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
 from cstosim.report import Report
 
@@ -137,7 +137,7 @@ def why_not(rules: CompiledRules, scenario: Scenario, target: str, max_changes: 
         out0, _ = conclusions(rules, scenario, explain="full")
         got = next(c for c in out0.classifications if c.id == f"{cl.group('i')}@{cl.group('n')}")
         reasons = [f"`{got.incident}` is `{got.label}` under {got.interpretation} by rule `{got.rule}`"]
-        leaves = tuple(_label_leaves(rules, scenario, cl.group("i"), cl.group("n"), label))
+        leaves = tuple(trace_label(rules, scenario, cl.group("i"), cl.group("n"), label))
 
         def arises(sc: Scenario) -> bool:
             out, _ = conclusions(rules, sc)
@@ -152,7 +152,7 @@ def why_not(rules: CompiledRules, scenario: Scenario, target: str, max_changes: 
     if ob and any(x.text.startswith("classification.") for x in failed):
         wanted = [x for x in failed if x.text.startswith("classification.")]
         for lab in _labels_satisfying(rules, wanted):
-            pool += [x for x in _label_leaves(rules, scenario, ob.group("i"), ob.group("n"), lab)
+            pool += [x for x in trace_label(rules, scenario, ob.group("i"), ob.group("n"), lab)
                      if not x.result]
     candidates = _candidates(pool, rules, scenario, match.group("i"), match.group("n"))
     fixes: list[str] = []
@@ -201,31 +201,10 @@ def _labels_satisfying(rules: CompiledRules, leaves: list[LeafResult]) -> list[s
 
 
 def _compare(a: Any, op: str, b: Any) -> bool:
-    from cstosim.conditions import _OPS
-
     try:
-        return bool(_OPS[op](a, b))
+        return bool(OPERATORS[op](a, b))
     except TypeError:
         return False
-
-
-def _label_leaves(rules: CompiledRules, scenario: Scenario, incident: str, interp: str,
-                  label: str) -> list[LeafResult]:
-    """Every leaf of the enabled classification rules that would give ``label``."""
-    from cstosim.engine import _evaluated
-
-    sc = scenario.spec
-    ev, _ = _evaluated(rules, sc, scenario.added_commitments, {**rules.params, **sc.params}, True,
-                       "full", tuple(rules.spec.interpretations))
-    inc = next(e.incident for e in sc.events if e.incident and e.incident.id == incident)
-    spec_i = rules.spec.interpretations[interp]
-    ctx = {"incident": ev.incident_view(inc), "params": ev.params_ns[interp]}
-    out: list[LeafResult] = []
-    for rule in rules.classification:
-        enabled = (rule.spec.enabled or rule.id in spec_i.enable) and rule.id not in spec_i.disable
-        if enabled and rule.spec.label == label:
-            rule.when.trace(ctx, out)
-    return out
 
 
 _Change = tuple[str, Any]

@@ -139,7 +139,9 @@ class Right(Sourced):
 class Procedure(Sourced):
     """How a body decides, with explicit semantics for abstention and absence."""
 
-    rule: Literal["consensus", "majority", "unanimity"]
+    rule: Literal["consensus", "majority", "unanimity"] = Field(
+        description="`majority`: more than half of all deciders support (an abstaining or "
+                    "absent decider counts as not supporting); `unanimity`: every decider supports.")
     objection: Literal["blocks", "does_not_block"] = Field(
         default="blocks", description="Under consensus: whether an objecting decider blocks "
                                       "(a veto). `does_not_block` is not consensus in any usual sense.")

@@ -755,3 +755,15 @@ def test_two_victim_readings_are_refused() -> None:
     text = edit(RULES_TEXT, (old, old.replace("organization", "victim")))
     d = one_rule_error(text)
     assert d.code == "duplicate_id" and "second victim's reading" in d.message
+
+
+def test_joining_a_tier_not_in_force_is_refused(default_rules: CompiledRules) -> None:
+    # A proposed tier is not in force until a scenario adopts it; a join once bypassed that.
+    text = SCENARIO_TEXT["pakistan_pa_partner_2021"]
+    join = "  - join: {state: SRB, body: PA_CSTO, tier: partner, on: 2021-07-02}\n"
+    early = edit(text, (PAK_ADOPT + "\n", PAK_ADOPT.replace("2021-07-01", "2021-07-05") + "\n" + join))
+    d = one_scenario_error(early, default_rules)
+    assert d.code == "tier_not_in_force" and "not adopted by 2021-07-02" in d.message
+    assert at(d) == where(early, join.strip(), "partner")
+    in_time = edit(text, (PAK_ADOPT + "\n", PAK_ADOPT + "\n" + join))
+    cstosim.scenario_from_text(in_time, default_rules, "s.yaml")
