@@ -71,6 +71,9 @@ class CompiledRules:
     schemas: Mapping[str, Schema]
     rule_ids: frozenset[str]
     victim_interpretation: str | None
+    # Tension rules by what sets them off, so an event meets only the rules that apply to it:
+    # "incident" and "dispute" rules, and "admission:BODY" for the admission rules of a body.
+    tensions_for: Mapping[str, tuple[Rule, ...]]
 
     def tier(self, body: str, tier: str) -> m.Tier:
         return self.spec.bodies[body].tiers[tier]
@@ -381,6 +384,12 @@ def compile_rules(spec: m.RulesFile, locate: Callable[..., Location], file: str)
     if st.problems:
         raise CstosimError(st.problems)
     victim = next((n for n, i in spec.interpretations.items() if i.holder == "victim"), None)
+    tensions_for = {scope: tuple(t for t in tensions_ok if t.spec.scope == scope)
+                    for scope in ("incident", "dispute")}
+    for body in spec.bodies:
+        tensions_for[f"admission:{body}"] = tuple(
+            t for t in tensions_ok
+            if t.spec.scope == "admission" and (not t.spec.bodies or body in t.spec.bodies))
     return CompiledRules(
         spec=spec, file=file, labels=labels, rank={lab: i for i, lab in enumerate(labels)},
         params={k: p.value for k, p in spec.parameters.items()}, param_types=param_types,
@@ -388,7 +397,7 @@ def compile_rules(spec: m.RulesFile, locate: Callable[..., Location], file: str)
         classification=classification, tensions=tuple(tensions_ok), schemas=schemas,
         rule_ids=frozenset(r.id for r in (*commitments, *gates, *stances, *classification,
                                           *tensions_ok)),
-        victim_interpretation=victim)
+        victim_interpretation=victim, tensions_for=tensions_for)
 
 
 def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,

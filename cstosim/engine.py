@@ -522,10 +522,8 @@ class _Evaluator:
                 "tier": SimpleNamespace(rank=tier_spec.rank,
                                         in_force=w.tier_in_force(body, tier, d))}
         members = [x for x in w.body_members(body, d) if x.state != state]
-        for rule in self.rules.tensions:
+        for rule in self.rules.tensions_for[f"admission:{body}"]:
             spec = rule.spec
-            if spec.scope != "admission" or (spec.bodies and body not in spec.bodies):
-                continue
             roles = {"candidate": state, "body": body}
             combos: list[tuple[dict[str, str], dict[str, Any], dict[str, Any]]] = []
             if spec.for_each == "none":
@@ -602,11 +600,9 @@ class _Evaluator:
         for interp in self.interpretations:
             cls = results[interp]
             self.classifications.append(cls)
-            before = set(self.obligations)
             direct = self.obligations_for(inc.id, inc.actor, inc.target, view, cls, results,
                                           interp, 0, None, set())
-            self.cascade(inc.id, direct, interp, results)
-            new = [self.obligations[k] for k in sorted(set(self.obligations) - before)]
+            new = sorted(direct + self.cascade(inc.id, direct, interp, results), key=lambda o: o.id)
             self.incident_tensions(inc, view, cls, interp, new)
         self.dispute_tensions(inc, view, results)
 
@@ -662,8 +658,9 @@ class _Evaluator:
         return out
 
     def cascade(self, iid: str, start: list[Obligation], interp: str,
-                results: dict[str, Classification]) -> None:
-        """Follow military obligations to the commitments they set off, breadth first."""
+                results: dict[str, Classification]) -> list[Obligation]:
+        """Follow military obligations to the commitments they set off, breadth first; return
+        the obligations the cascade created."""
         params = self.params_ns[interp]
         # Without `cascade_depth` the rules follow no cascades (the report notes it); with it,
         # compile requires `cascade_label`.
@@ -674,6 +671,7 @@ class _Evaluator:
                                          for o in start}
         seen_pairs: set[tuple[str, str]] = set()
         frontier = start
+        created: list[Obligation] = []
         depth = 0
         while frontier and depth < max_depth:
             depth += 1
@@ -693,7 +691,9 @@ class _Evaluator:
                     nxt.extend(self.obligations_for(iid, actor, target, view, cls,
                                                     derived_results, interp, depth, ob.id,
                                                     visited))
+            created += nxt
             frontier = nxt
+        return created
 
     def _derived(self, ob: Obligation) -> IncidentView:
         """The facts of a threat created by an intervention: state forces, nothing more."""
@@ -721,9 +721,7 @@ class _Evaluator:
                "classification": SimpleNamespace(label=cls.label or "", rank=cls.rank),
                "victim": w.state(inc.target, d), "actor": w.state(inc.actor, d),
                "conflict": conflict}
-        for rule in self.rules.tensions:
-            if rule.spec.scope != "incident":
-                continue
+        for rule in self.rules.tensions_for["incident"]:
             ok, leaves = self.check(rule.when, ctx)
             if ok:
                 extra: dict[str, Any] = {"label": cls.label}
@@ -743,9 +741,7 @@ class _Evaluator:
             ns[f"{h}_label"] = (c.label if c and c.label else "none")
             ns[f"{h}_rank"] = c.rank if c else -1
         ctx = {"incident": view, "params": self.default_ns, "dispute": SimpleNamespace(**ns)}
-        for rule in self.rules.tensions:
-            if rule.spec.scope != "dispute":
-                continue
+        for rule in self.rules.tensions_for["dispute"]:
             ok, leaves = self.check(rule.when, ctx)
             if ok:
                 self.add_tension(rule, {"actor": inc.actor, "victim": inc.target}, inc.id, None,
