@@ -5,7 +5,7 @@
   runs the what-if *and* its baseline, so it is two passes over the events.
 * Tracing on: ``explain="full"`` against ``explain="off"`` (goal: at most 3x), once for
   ``evaluate`` (whose baseline is never traced) and once for the what-if pass alone
-  (``cstosim.engine._outcome``).
+  (``cstosim.engine.outcome``).
 * Tracing off: ``explain="off"`` against the same call with the evaluator's
   ``check`` method replaced, for the duration of the sample, by a bare
   ``cond.test(ctx)`` - what the off switch would cost if it cost nothing (goal: within
@@ -87,7 +87,7 @@ def seeds(settings: Settings, rules: cstosim.CompiledRules) -> list[Figure]:
 
 
 def tracing(settings: Settings, rules: cstosim.CompiledRules) -> list[Figure]:
-    from cstosim.engine import _outcome
+    from cstosim.engine import outcome
 
     _, sc = cstosim.load_scenario(SYUNIK, rules)
     spec = sc.spec
@@ -95,12 +95,12 @@ def tracing(settings: Settings, rules: cstosim.CompiledRules) -> list[Figure]:
     merged = {**rules.params, **spec.params}
 
     def whatif(explain: str) -> Callable[[], object]:
-        return lambda: _outcome(rules, spec, sc.added_commitments, merged, True, explain, names)
+        return lambda: outcome(rules, spec, sc.added_commitments, merged, True, explain, names)
 
     full, off = paired(whatif("full"), whatif("off"), repeat=settings.repeat,
                        seconds=settings.sample_seconds)
-    figures = [Figure("evaluate", "tracing on: what-if pass only (_outcome), full vs off", "ms",
-                      [x * 1e3 for x in full], [x * 1e3 for x in off], "_outcome explain=off",
+    figures = [Figure("evaluate", "tracing on: what-if pass only (outcome), full vs off", "ms",
+                      [x * 1e3 for x in full], [x * 1e3 for x in off], "outcome explain=off",
                       TRACING_ON)]
     def ev_off() -> object:
         return cstosim.evaluate(rules, sc, explain="off")
@@ -115,7 +115,7 @@ def tracing(settings: Settings, rules: cstosim.CompiledRules) -> list[Figure]:
             "evaluate with _Evaluator.check = bare cond.test", TRACING_OFF))
     once = alone(whatif("off"), repeat=settings.repeat, seconds=settings.sample_seconds)
     both = alone(ev_off, repeat=settings.repeat, seconds=settings.sample_seconds)
-    figures.append(Figure("evaluate", "what-if pass alone (_outcome, explain=off), syunik", "ms",
+    figures.append(Figure("evaluate", "what-if pass alone (outcome, explain=off), syunik", "ms",
                           [x * 1e3 for x in once], [x * 1e3 for x in both], "evaluate (what-if + baseline)",
                           note="information: the share of evaluate spent on the what-if"))
     return figures

@@ -86,7 +86,7 @@ def cst_art4_2010(c: Ctx) -> bool:
 
 
 def cst_art1(c: Ctx) -> bool:
-    return c["classification"].rank >= c["params"].art2_min_rank
+    return c["classification"].rank >= c["params"].art1_min_rank
 
 
 def _rank_3(c: Ctx) -> bool:

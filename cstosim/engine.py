@@ -777,9 +777,11 @@ def decide(procedure: m.Procedure, stances: list[Stance]) -> tuple[str, list[tup
     return ("adopted" if support * 2 > len(stances) else "blocked"), blocking
 
 
-def _outcome(rules: CompiledRules, scenario: m.ScenarioFile, added: tuple[Rule, ...],
-             params: dict[str, Any], with_changes: bool, explain: str,
-             interpretations: tuple[str, ...]) -> Outcome:
+def outcome(rules: CompiledRules, scenario: m.ScenarioFile, added: tuple[Rule, ...],
+            params: dict[str, Any], with_changes: bool, explain: str,
+            interpretations: tuple[str, ...]) -> Outcome:
+    """One evaluation pass: the conclusions with the scenario's changes and ``added``
+    commitments (the what-if) or without them (the baseline). ``evaluate`` runs both."""
     return _run(rules, scenario, added, params, with_changes, explain, interpretations)[0]
 
 
@@ -900,9 +902,9 @@ def evaluate(rules: CompiledRules, scenario: Scenario, *, explain: str = "full",
     sc = scenario.spec
     names = tuple(interpretations or sc.interpretations or tuple(rules.spec.interpretations))
     merged = {**rules.params, **sc.params, **(params or {})}
-    whatif = _outcome(rules, sc, scenario.added_commitments, merged, True, explain, names)
+    whatif = outcome(rules, sc, scenario.added_commitments, merged, True, explain, names)
     if sc.changes or scenario.added_commitments or merged != rules.params:
-        baseline = _outcome(rules, sc, (), dict(rules.params), False, "off", names)
+        baseline = outcome(rules, sc, (), dict(rules.params), False, "off", names)
     else:
         # Nothing differs from the baseline's inputs, so its conclusions are the what-if's
         # (the what-if-neutrality property checks exactly this).

@@ -155,6 +155,20 @@ def changes(rules: CompiledRules, as_of: dt.date) -> st.SearchStrategy[m.Change]
     return st.one_of(*options)
 
 
+def _adopting(rules: CompiledRules, drawn: list[m.Change]) -> list[m.Change]:
+    """``drawn`` with an `adopt_tier` added on the day of any join to a proposed tier that no
+    earlier change adopts (a scenario may only join a proposed tier once adopted)."""
+    out = list(drawn)
+    for ch in drawn:
+        j = ch.join
+        if j is None or rules.tier(j.body, j.tier).status != "proposed":
+            continue
+        if not any(c.adopt_tier and (c.adopt_tier.body, c.adopt_tier.tier) == (j.body, j.tier)
+                   and c.adopt_tier.on <= j.on for c in out):
+            out.append(m.Change(adopt_tier=m.AdoptTier(body=j.body, tier=j.tier, on=j.on)))
+    return out
+
+
 def scenario_specs(rules: CompiledRules, max_events: int = 3, max_changes: int = 2,
                    ) -> st.SearchStrategy[m.ScenarioFile]:
     """A whole scenario file: a date, changes, incidents and applications."""
@@ -168,7 +182,8 @@ def scenario_specs(rules: CompiledRules, max_events: int = 3, max_changes: int =
         events += [m.Event(application=draw(applications(rules, as_of, f"app{i}")))
                    for i in range(n_app)]
         return m.ScenarioFile(cstosim=1, name="generated", as_of=as_of,
-                              changes=draw(st.lists(changes(rules, as_of), max_size=max_changes)),
+                              changes=_adopting(rules, draw(st.lists(changes(rules, as_of),
+                                                                     max_size=max_changes))),
                               events=events)
 
     return build()

@@ -23,7 +23,7 @@ ALLOWED = {
     "output": {"errors"},
     "schema": {"model", "compile", "conditions"},
     "testing": {"model", "api", "compile"},
-    "properties": {"model", "api", "compile", "engine", "report"},
+    "properties": {"model", "api", "compile", "engine", "errors", "report"},
     "check": {"model", "api", "compile", "properties", "testing"},
     "explain": {"model", "api", "compile", "conditions", "errors", "engine", "report"},
     "compare": {"api", "compile", "engine", "report"},
