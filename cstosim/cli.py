@@ -254,7 +254,7 @@ def test(
             where = ", ".join(str(p) for p in paths or [Path("scenarios")])
             raise CstosimError([Diagnostic(
                 "nothing_to_test", Location(where),
-                f"no scenario with an `expect` block in {len(files)} file(s)",
+                f"nothing to check in {len(files)} file(s): no `expect` block has an expectation",
                 "name scenario files that have an `expect` block, or add one")])
         print(f"{passed} passed, {failed} failed")
         return EXIT_EXPECTATION if failed else EXIT_OK

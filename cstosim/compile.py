@@ -74,6 +74,9 @@ class CompiledRules:
     # Tension rules by what sets them off, so an event meets only the rules that apply to it:
     # "incident" and "dispute" rules, and "admission:BODY" for the admission rules of a body.
     tensions_for: Mapping[str, tuple[Rule, ...]]
+    # Parameters read where no interpretation applies its own values: admissions (gates,
+    # stances, admission tensions), disputes between readings, and pact chains.
+    shared_params: frozenset[str]
 
     def tier(self, body: str, tier: str) -> m.Tier:
         return self.spec.bodies[body].tiers[tier]
@@ -279,13 +282,14 @@ class _Stages:
                                  "steps, but the rules define no `chain_depth` parameter",
                                  "add under `parameters`: `chain_depth: {value: 2, meaning: ..., "
                                  "source: ...}`")
-        depth = s.parameters.get("cascade_depth")
-        if depth is not None and depth.value != 0 and "cascade_label" not in s.parameters:
+        # Any source may raise cascade_depth (--set, a scenario, a reading), so a label is
+        # needed whenever the parameter exists.
+        if "cascade_depth" in s.parameters and "cascade_label" not in s.parameters:
             self.problem(("parameters", "cascade_depth"), "missing_parameter",
                          "cascades need `cascade_label`, the label a threat created by an "
                          "intervention gets, but the rules define none",
                          "add under `parameters`: `cascade_label: {value: aggression, label: true, "
-                         "meaning: ..., source: ...}`, or set `cascade_depth` to 0", key=True)
+                         "meaning: ..., source: ...}`, or remove `cascade_depth`", key=True)
         for i, rule in enumerate(s.tensions):
             for j, b in enumerate(rule.bodies):
                 self.ref(("tensions", i, "bodies", j), "body", b, s.bodies)
@@ -390,6 +394,9 @@ def compile_rules(spec: m.RulesFile, locate: Callable[..., Location], file: str)
         tensions_for[f"admission:{body}"] = tuple(
             t for t in tensions_ok
             if t.spec.scope == "admission" and (not t.spec.bodies or body in t.spec.bodies))
+    shared = {"chain_depth"}.union(
+        *(r.when.params_read() for r in (*gates, *stances)),
+        *(t.when.params_read() for t in tensions_ok if t.spec.scope != "incident"))
     return CompiledRules(
         spec=spec, file=file, labels=labels, rank={lab: i for i, lab in enumerate(labels)},
         params={k: p.value for k, p in spec.parameters.items()}, param_types=param_types,
@@ -397,7 +404,7 @@ def compile_rules(spec: m.RulesFile, locate: Callable[..., Location], file: str)
         classification=classification, tensions=tuple(tensions_ok), schemas=schemas,
         rule_ids=frozenset(r.id for r in (*commitments, *gates, *stances, *classification,
                                           *tensions_ok)),
-        victim_interpretation=victim, tensions_for=tensions_for)
+        victim_interpretation=victim, tensions_for=tensions_for, shared_params=frozenset(shared))
 
 
 def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,

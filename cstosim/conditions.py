@@ -108,6 +108,12 @@ class Condition:
             return any(results)
         return not results[0]
 
+    def params_read(self) -> set[str]:
+        """Names of the parameters the condition reads (``params.NAME`` in its leaves)."""
+        if self.kind == "leaf":
+            return set(_PARAM_READ.findall(self.text))
+        return set().union(*(c.params_read() for c in self.children))
+
 
 TRUE = Condition("all", (), "all: []", lambda ctx: True)
 
@@ -119,6 +125,7 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 # Applied to stripped text: no pattern here can backtrack over a long run of spaces.
 _LEAF = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\s*(==|!=|<=|>=|<|>|\bnot_in\b|\bin\b)\s*(\S.*)\Z")
 MAX_LEAF = 500
+_PARAM_READ = re.compile(r"\bparams\.([A-Za-z_][A-Za-z0-9_]*)")
 _PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*\Z")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _NUM = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\Z")

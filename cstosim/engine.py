@@ -212,12 +212,14 @@ class World:
 
     def _apply(self, ch: m.Change, notes: list[str]) -> None:
         if ch.adopt_tier:
-            self.adopted[(ch.adopt_tier.body, ch.adopt_tier.tier)] = ch.adopt_tier.on
+            key = (ch.adopt_tier.body, ch.adopt_tier.tier)
+            # Adopted once is adopted: a second adoption does not move the date later.
+            self.adopted[key] = min(ch.adopt_tier.on, self.adopted.get(key, ch.adopt_tier.on))
         elif ch.join:
             j = ch.join
             self.add_member(j.state, j.body, j.tier, j.on, j.status)
         elif ch.leave:
-            if not self.end_membership(ch.leave.state, ch.leave.body, ch.leave.on):
+            if not self.end_membership(ch.leave.state, ch.leave.body, ch.leave.on, leaving=True):
                 notes.append(f"`{ch.leave.state}` held no tier of `{ch.leave.body}` on "
                              f"{ch.leave.on}; the `leave` change did nothing")
         elif ch.relation_start:
@@ -234,17 +236,19 @@ class World:
                 notes.append(f"no `{r.kind}` relation between {r.states[0]} and {r.states[1]} "
                              f"was in force on {r.on}; the `relation_end` change did nothing")
 
-    def end_membership(self, state: str, body: str, on: dt.date) -> bool:
-        """End the tier ``state`` holds in ``body`` on ``on``, with the records that continue
-        it without a gap (a later change of status such as a freeze); a later accession after
-        a gap is a separate decision and stays."""
+    def end_membership(self, state: str, body: str, on: dt.date, leaving: bool = False) -> bool:
+        """End the tier ``state`` holds in ``body`` on ``on``. When the state is ``leaving``,
+        also drop the recorded records that continue that tier without a gap (a later change
+        of status, such as Armenia's 2024 freeze); a later accession after a gap, or to another
+        tier, is a separate decision and stays."""
         self._bound.clear()
         held = self.holding(state, body, on)
         if held is None:
             return False
         end, held.until = held.until, on
-        while end is not None:
-            nxt = next((x for x in self._by_holder[(state, body)] if x.start == end), None)
+        while leaving and end is not None:
+            nxt = next((x for x in self._by_holder[(state, body)]
+                        if x.start == end and x.tier == held.tier), None)
             if nxt is None:
                 break
             self._drop(nxt)
@@ -398,11 +402,13 @@ class _Evaluator:
             reasons.append(f"tier `{app.tier}` of `{app.body}` is not in force on {d} "
                            f"(status: {tier.status})")
         held = w.holding(app.state, app.body, d)
-        # An application only ever raises a state's standing; stepping down is a `leave`.
-        promotes = held is None or r.tier(app.body, held.tier).rank < tier.rank
+        # An application only ever raises a state's standing or restores a suspended, frozen or
+        # withdrawn one (readmission); stepping down is a `leave`.
+        promotes = (held is None or held.status != "active"
+                    or r.tier(app.body, held.tier).rank < tier.rank)
         if not promotes:
             assert held is not None
-            reasons.append(f"`{app.state}` already holds `{held.tier}` of `{app.body}` on {d}, "
+            reasons.append(f"`{app.state}` already actively holds `{held.tier}` of `{app.body}` on {d}, "
                            f"which `{app.tier}` would not raise (to step down, record a `leave` "
                            "change, then a `join`)")
         gates: list[GateResult] = []
@@ -910,9 +916,10 @@ def evaluate(rules: CompiledRules, scenario: Scenario, *, explain: str = "full",
         # (the what-if-neutrality property checks exactly this).
         baseline = whatif
     changed = {k: v for k, v in sorted(merged.items()) if v != rules.params[k]}
-    # A parameter every evaluated reading fixes for itself cannot have caused anything.
-    inert = {k for k in changed
-             if all(k in rules.spec.interpretations[n].params for n in names)}
+    # A parameter every evaluated reading fixes for itself, and that nothing outside the
+    # readings reads, cannot have caused anything.
+    inert = {k for k in changed if k not in rules.shared_params
+             and all(k in rules.spec.interpretations[n].params for n in names)}
     causes = tuple(
         [f"change: {_describe_change(c)}" for c in sc.changes]
         + [f"parameter `{k}` = {_as_written(v)} (default {_as_written(rules.params[k])})"

@@ -105,22 +105,29 @@ def parse_axis(text: str, rules: CompiledRules, scenario: Scenario) -> Axis:
             if found:
                 raise _bad(*found)
     else:
-        _check_fact(fld, values, text)
+        values = _checked_facts(fld, values, text)
     return Axis(name, target, fld, values)
 
 
-def _check_fact(fld: str, values: tuple[Any, ...], text: str) -> None:
-    """Every value must be one the scenario file itself could hold: no clamping, no rounding."""
+def _checked_facts(fld: str, values: tuple[Any, ...], text: str) -> tuple[Any, ...]:
+    """The values as the incident field holds them; each must be one the scenario file itself
+    could hold (a count may be written 1e3 or 2.0, but 1.5 and -1 are refused): nothing is
+    clamped or rounded."""
     info = m.Incident.model_fields[fld]
     field_type = cast(Any, Annotated[info.annotation, *info.metadata])
     adapter: TypeAdapter[Any] = TypeAdapter(field_type, config=ConfigDict(strict=True))
+    whole = info.annotation is int
+    out = []
     for v in values:
+        if whole and isinstance(v, float) and v.is_integer():
+            v = int(v)
         try:
-            adapter.validate_python(v)
+            out.append(adapter.validate_python(v))
         except ValidationError as exc:
             raise _bad(f"`--vary {text}`: {fld} cannot be {v} ({exc.errors()[0]['msg'].lower()})",
                        "write values an incident may hold: whole numbers of days and people, "
                        "no negative values") from None
+    return tuple(out)
 
 
 def _values(spec: str, kind: str, text: str) -> tuple[Any, ...]:

@@ -137,3 +137,31 @@ def test_rules_round_trip(rules: CompiledRules) -> None:
     data = rules.spec.model_dump(mode="python", by_alias=True, exclude_defaults=True)
     again = cstosim.rules_from_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     assert again.spec == rules.spec
+
+
+def test_generated_joins_to_a_proposed_tier_come_with_its_adoption(rules: CompiledRules) -> None:
+    import datetime as dt
+
+    from cstosim import model as m
+
+    join = m.Change(join=m.Join(state="SRB", body="PA_CSTO", tier="partner", on=dt.date(2022, 1, 1)))
+    member = m.Change(join=m.Join(state="SRB", body="CSTO", tier="member", on=dt.date(2022, 1, 1)))
+    out = testing._adopting(rules, [join, member])
+    adopts = [c.adopt_tier for c in out if c.adopt_tier]
+    assert [(a.body, a.tier, a.on) for a in adopts] == [("PA_CSTO", "partner", dt.date(2022, 1, 1))]
+    spec = m.ScenarioFile(cstosim=1, name="g", as_of=dt.date(2022, 6, 1), changes=out)
+    cstosim.scenario_from_text(dump_scenario(spec), rules)  # loads: the join is allowed
+
+
+def test_round_trip_reports_a_scenario_that_does_not_load_back(rules: CompiledRules) -> None:
+    # A generator (or user strategy) drawing an invalid scenario is a violation to shrink and
+    # report, not a crash of `cstosim check`.
+    import datetime as dt
+
+    from cstosim import model as m
+    from cstosim.properties import BY_ID
+
+    join = m.Change(join=m.Join(state="SRB", body="PA_CSTO", tier="partner", on=dt.date(2022, 1, 1)))
+    spec = m.ScenarioFile(cstosim=1, name="g", as_of=dt.date(2022, 6, 1), changes=[join])
+    found = BY_ID["round_trip"].check(rules, cstosim.Scenario(spec, "<generated>", ()))
+    assert len(found) == 1 and "error[tier_not_in_force]" in found[0]

@@ -735,9 +735,31 @@ def test_pact_chains_need_the_chain_depth_parameter() -> None:
     assert lines and [d.location.line for d in diags] == lines
 
 
-def test_cascades_need_the_cascade_label_parameter() -> None:
-    d = one_rule_error(_without_parameter(RULES_TEXT, "cascade_label"))
+@pytest.mark.parametrize("depth", ["3", "0"])
+def test_cascades_need_the_cascade_label_parameter(depth: str) -> None:
+    # Even at depth 0: --set, a scenario or a reading may raise it later.
+    text = _without_parameter(RULES_TEXT, "cascade_label")
+    text = text.replace("  cascade_depth:\n    value: 3\n", f"  cascade_depth:\n    value: {depth}\n")
+    assert f"  cascade_depth:\n    value: {depth}\n" in text
+    d = one_rule_error(text)
     assert d.code == "missing_parameter" and "cascade_label" in d.message
+
+
+def test_a_parameter_read_outside_the_readings_stays_a_cause(tmp_path: Path) -> None:
+    # accept_host_framing is fixed by the secretariat and victim readings, but a dispute rule
+    # (evaluated with no reading's values) that reads it makes a --set of it matter.
+    old = ("      all: [dispute.victim_rank >= 0, dispute.organization_rank >= 0, "
+           "dispute.victim_rank != dispute.organization_rank]")
+    assert RULES_TEXT.count(old) == 1
+    text = edit(RULES_TEXT, (old, old.replace("all: [", "all: [params.accept_host_framing == false, ")))
+    rules = cstosim.rules_from_text(text, "r.yaml")
+    assert "accept_host_framing" in rules.shared_params
+    scenario = cstosim.load_scenario(ROOT / "scenarios" / "syunik_gegharkunik_2021.yaml", rules)[1]
+    report = cstosim.evaluate(rules, scenario, params={"accept_host_framing": True},
+                              interpretations=("secretariat", "victim"))
+    assert report.difference.causes == ("parameter `accept_host_framing` = true (default false)",)
+    assert report.difference.tensions_vanished
+    assert not report.outcome.notes
 
 
 def test_rules_without_cascade_depth_say_so_in_the_report(rules: CompiledRules) -> None:

@@ -47,6 +47,35 @@ def test_leave_ends_the_records_that_continue_a_membership(rules: CompiledRules)
     assert w.holding("UZB", "CSTO", dt.date(2008, 1, 1)) is not None
 
 
+def _world(rules: CompiledRules, changes: str) -> World:
+    return World(rules, scenario_from_text(scenario_text("2025-01-01", changes=changes), rules).spec,
+                 (), [])
+
+
+def test_leave_keeps_a_later_change_of_tier(rules: CompiledRules) -> None:
+    # India, an SCO observer, became a member in 2017; leaving as an observer in 2010 ends the
+    # observership, not the later membership, which is a separate decision.
+    w = _world(rules, "  - leave: {state: IND, body: SCO, on: 2010-01-01}\n")
+    assert w.holding("IND", "SCO", dt.date(2012, 1, 1)) is None
+    held = w.holding("IND", "SCO", dt.date(2018, 1, 1))
+    assert held is not None and held.tier == "member"
+
+
+def test_join_keeps_the_recorded_history_after_it(rules: CompiledRules) -> None:
+    # A join ends the current record only; Armenia's recorded 2024 freeze still follows.
+    w = _world(rules, "  - join: {state: ARM, body: CSTO, tier: member, on: 2015-01-01, status: suspended}\n")
+    held = w.holding("ARM", "CSTO", dt.date(2020, 1, 1))
+    assert held is not None and held.status == "suspended"
+    held = w.holding("ARM", "CSTO", dt.date(2024, 6, 1))
+    assert held is not None and held.status == "frozen"
+
+
+def test_the_first_adoption_of_a_tier_counts(rules: CompiledRules) -> None:
+    w = _world(rules, "  - adopt_tier: {body: PA_CSTO, tier: partner, on: 2021-07-10}\n"
+                      "  - adopt_tier: {body: PA_CSTO, tier: partner, on: 2021-07-01}\n")
+    assert w.tier_in_force("PA_CSTO", "partner", dt.date(2021, 7, 5))
+
+
 def test_relations_are_dated(rules: CompiledRules) -> None:
     w = World(rules, None, (), [])
     assert not w.pair("ARM", "PAK", dt.date(2021, 7, 1)).diplomatic_relations
@@ -116,7 +145,7 @@ def test_admitted_state_holds_the_tier_for_later_events(rules: CompiledRules) ->
     r = run(rules, scenario_text(
         "2021-07-07", events, "  - adopt_tier: {body: PA_CSTO, tier: partner, on: 2021-07-01}\n"))
     assert [a.admitted for a in r.admissions] == [True, False]
-    assert "already holds `partner`" in r.admissions[1].reasons[0]
+    assert "already actively holds `partner`" in r.admissions[1].reasons[0]
 
 
 def test_applying_for_a_lower_tier_never_demotes_a_member(rules: CompiledRules) -> None:
@@ -126,6 +155,14 @@ def test_applying_for_a_lower_tier_never_demotes_a_member(rules: CompiledRules) 
     _, world = conclusions(rules, scenario_from_text(sc, rules))
     held = world.holding("KAZ", "CSTO", dt.date(2021, 7, 6))
     assert held is not None and held.tier == "member"
+
+
+def test_a_suspended_member_may_apply_for_readmission(rules: CompiledRules) -> None:
+    # Uzbekistan's CSTO membership has been suspended since 2012; applying again is not a demotion.
+    sc = scenario_text("2021-07-07", application("UZB", "CSTO", "member", "2021-07-05"))
+    (a,) = run(rules, sc).admissions
+    assert not any("already actively holds" in x for x in a.reasons)
+    assert a.decision != "not_applicable" and a.stances
 
 
 def test_tier_without_procedure_says_why_no_one_can_admit(tmp_path: Path) -> None:
