@@ -225,15 +225,10 @@ def add_block(rules: dict[str, Any], blk: Block, base: dict[str, Any]) -> None:
         c["id"], c["parties"] = rid + sfx, parties
         rules["commitments"].append(c)
 
-    codes = "[" + ", ".join(s.values()) + "]"
     for t in copy.deepcopy(base["tensions"]):
-        if t["scope"] == "admission":
-            t["bodies"] = [blk.body]
-        elif t["scope"] == "incident":
-            # Scoped to the block's victims, so each incident meets one copy.
-            t["when"] = {"all": [f"victim.code in {codes}", t["when"]]}
-        else:
-            continue  # dispute tensions cannot name states; copies would fire for every incident
+        # Scoped to the block's organization (the candidate's body, or the victim's), so each
+        # event meets its own block's copy and no other.
+        t["bodies"] = [blk.body]
         t["id"] += sfx
         rules["tensions"].append(t)
 
@@ -277,8 +272,9 @@ def scaled_texts(base_rules: dict[str, Any], k: int, *, world: bool, timeline: b
     Syunik and Kazakhstan incidents, a 2022 incursion, the Pakistan and Azerbaijan
     applications, Azerbaijan joining). With ``world``, blocks 1..k-1 add twelve states
     each (ISO codes from pycountry), an organization and a rival bloc, eleven memberships,
-    nine relations, six commitments, four gates and eight tension rules; they are copies
-    of the base and do not touch each other, so the conclusions grow k-fold. With
+    nine relations, six commitments, four gates and ten tension rules (scoped to the block's
+    organization by ``bodies``); they are copies of the base and do not touch each other,
+    so the conclusions grow k-fold. With
     ``timeline`` the events grow k-fold: one block's worth per block when ``world`` is
     also set, otherwise k copies of the base events on the base world.
     Classification rules are not copied: each applies to every incident, so copies would

@@ -72,7 +72,8 @@ class CompiledRules:
     rule_ids: frozenset[str]
     victim_interpretation: str | None
     # Tension rules by what sets them off, so an event meets only the rules that apply to it:
-    # "incident" and "dispute" rules, and "admission:BODY" for the admission rules of a body.
+    # "admission:BODY" for the admission rules of a body; "incident" and "dispute" for rules
+    # with no `bodies`, "incident:BODY" and "dispute:BODY" for those naming a body.
     tensions_for: Mapping[str, tuple[Rule, ...]]
     # Parameters read where no interpretation applies its own values: admissions (gates,
     # stances, admission tensions), disputes between readings, and pact chains.
@@ -388,12 +389,15 @@ def compile_rules(spec: m.RulesFile, locate: Callable[..., Location], file: str)
     if st.problems:
         raise CstosimError(st.problems)
     victim = next((n for n, i in spec.interpretations.items() if i.holder == "victim"), None)
-    tensions_for = {scope: tuple(t for t in tensions_ok if t.spec.scope == scope)
+    tensions_for = {scope: tuple(t for t in tensions_ok if t.spec.scope == scope and not t.spec.bodies)
                     for scope in ("incident", "dispute")}
     for body in spec.bodies:
         tensions_for[f"admission:{body}"] = tuple(
             t for t in tensions_ok
             if t.spec.scope == "admission" and (not t.spec.bodies or body in t.spec.bodies))
+        for scope in ("incident", "dispute"):
+            tensions_for[f"{scope}:{body}"] = tuple(
+                t for t in tensions_ok if t.spec.scope == scope and body in t.spec.bodies)
     shared = {"chain_depth"}.union(
         *(r.when.params_read() for r in (*gates, *stances)),
         *(t.when.params_read() for t in tensions_ok if t.spec.scope != "incident"))

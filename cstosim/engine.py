@@ -727,7 +727,7 @@ class _Evaluator:
                "classification": SimpleNamespace(label=cls.label or "", rank=cls.rank),
                "victim": w.state(inc.target, d), "actor": w.state(inc.actor, d),
                "conflict": conflict}
-        for rule in self.rules.tensions_for["incident"]:
+        for rule in self._victim_scoped("incident", victim_bodies):
             ok, leaves = self.check(rule.when, ctx)
             if ok:
                 extra: dict[str, Any] = {"label": cls.label}
@@ -735,6 +735,13 @@ class _Evaluator:
                     extra["cascade"] = sorted({f"{o.debtor} via {o.commitment}" for o in cascaded})
                 self.add_tension(rule, {"actor": inc.actor, "victim": inc.target}, inc.id,
                                  interp, leaves, extra)
+
+    def _victim_scoped(self, scope: str, victim_bodies: set[str]) -> list[Rule]:
+        """Incident or dispute tension rules that apply to a victim in these bodies."""
+        found = {t.id: t for t in self.rules.tensions_for[scope]}
+        for body in sorted(victim_bodies):
+            found.update((t.id, t) for t in self.rules.tensions_for[f"{scope}:{body}"])
+        return list(found.values())
 
     def dispute_tensions(self, inc: m.Incident, view: IncidentView,
                          results: dict[str, Classification]) -> None:
@@ -747,7 +754,8 @@ class _Evaluator:
             ns[f"{h}_label"] = (c.label if c and c.label else "none")
             ns[f"{h}_rank"] = c.rank if c else -1
         ctx = {"incident": view, "params": self.default_ns, "dispute": SimpleNamespace(**ns)}
-        for rule in self.rules.tensions_for["dispute"]:
+        bodies = {x.body for x in self.world.memberships_of(inc.target, inc.start)}
+        for rule in self._victim_scoped("dispute", bodies):
             ok, leaves = self.check(rule.when, ctx)
             if ok:
                 self.add_tension(rule, {"actor": inc.actor, "victim": inc.target}, inc.id, None,

@@ -306,8 +306,9 @@ class TensionRule(Sourced):
     severity: Literal["low", "moderate", "high", "critical"]
     scope: Literal["admission", "incident", "dispute"]
     for_each: Literal["none", "member", "member_partner", "pact_chain"] = "none"
-    bodies: list[Id] = Field(default_factory=list,
-                             description="Admission scope: the bodies it applies to (all if empty).")
+    bodies: list[Id] = Field(default_factory=list, description=(
+        "The bodies it applies to (all if empty): for admissions, the body applied to; for "
+        "incidents and disputes, a body the victim holds a tier of on the incident's date."))
     parties: list[Literal["candidate", "member", "other", "actor", "victim", "body",
                           "chain_end"]] = Field(min_length=1)
     when: Condition

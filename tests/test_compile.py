@@ -789,3 +789,19 @@ def test_joining_a_tier_not_in_force_is_refused(default_rules: CompiledRules) ->
     assert at(d) == where(early, join.strip(), "partner")
     in_time = edit(text, (PAK_ADOPT + "\n", PAK_ADOPT + "\n" + join))
     cstosim.scenario_from_text(in_time, default_rules, "s.yaml")
+
+
+@pytest.mark.parametrize(("bodies", "fires"), [("[CSTO]", True), ("[NATO]", False), ("[NATO, CSTO]", True)])
+def test_incident_and_dispute_tensions_apply_to_the_victims_bodies(bodies: str, fires: bool) -> None:
+    # `bodies` on an incident or dispute tension was once ignored in silence; it now scopes the
+    # rule to victims holding a tier of one of the bodies (Armenia is a CSTO member).
+    heads = ("  - id: member_attacks_member\n    kind: assistance_to_both_sides\n",
+             "  - id: victim_disputes_classification\n    kind: disputed_classification\n")
+    text = edit(RULES_TEXT, *((head, f"{head}    bodies: {bodies}\n") for head in heads))
+    rules = cstosim.rules_from_text(text, "r.yaml")
+    found = set()
+    for name in ("azerbaijan_csto_member", "syunik_gegharkunik_2021"):
+        scenario = cstosim.load_scenario(ROOT / "scenarios" / f"{name}.yaml", rules)[1]
+        found |= {t.rule for t in cstosim.evaluate(rules, scenario).tensions}
+    assert ("member_attacks_member" in found) is fires
+    assert ("victim_disputes_classification" in found) is fires
