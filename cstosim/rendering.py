@@ -114,7 +114,8 @@ def to_text(report: Report) -> str:
             step = f" [cascade step {depth}, via {o.via}]" if depth else ""
             verb = "owes" if len(group) == 1 else "owe"
             add(_wrap(f"[{interp}] {debtors} {verb} {creditor} {o.type} ({o.strength})"
-                      + (f" against {against}" if against else "") + step, 2))
+                      # The actor's own duty (Art. 1) is not owed "against" itself.
+                      + (f" against {against}" if against and against != debtors else "") + step, 2))
             add(_wrap(f"{o.treaty}, {o.article}: {o.meaning}", 4))
             add(_wrap(f"because: rule {o.commitment}, incident {incident} read as {label} "
                       f"(judged by {o.judged_by}); source: {o.source}", 4))

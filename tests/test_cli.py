@@ -628,3 +628,11 @@ def test_parameter_every_reading_overrides_is_not_a_cause() -> None:
     code, out, _ = invoke(*args, "--interpretation", "treaty_text")
     report = json.loads(out)
     assert report["difference"]["causes"] == ["parameter `accept_host_framing` = true (default false)"]
+
+
+def test_the_actors_own_duty_is_not_shown_as_owed_against_itself() -> None:
+    code, out, _ = invoke("run", AZE_MEMBER)
+    assert code == 0
+    assert "AZE owes ARM non_aggression (refrain)\n" in out
+    assert "non_aggression (refrain) against AZE" not in out
+    assert "owe ARM defence (immediate) against AZE" in out  # other debtors still say it
