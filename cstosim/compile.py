@@ -445,11 +445,10 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
             st.ref((*base, "join", "state"), "state", jn.state, s.states)
             body_tier((*base, "join"), jn.body, jn.tier)
             tier = s.bodies[jn.body].tiers.get(jn.tier) if jn.body in s.bodies else None
-            adopted = any(c.adopt_tier and (c.adopt_tier.body, c.adopt_tier.tier) == (jn.body, jn.tier)
-                          and c.adopt_tier.on <= jn.on for c in sc.changes)
             # A proposed tier exists only once adopted. (An in-force tier may be held from before
             # its in-force date, as the founding signatories held CSTO membership from 1992.)
-            if tier is not None and tier.status == "proposed" and not adopted:
+            if (tier is not None and tier.status == "proposed"
+                    and not m.adopted_by(sc.changes, jn.body, jn.tier, jn.on)):
                 st.problem((*base, "join", "tier"), "tier_not_in_force",
                            f"tier `{jn.tier}` of `{jn.body}` is only proposed and not adopted by "
                            f"{jn.on}", "add an `adopt_tier` change on or before the join")

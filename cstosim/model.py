@@ -418,6 +418,12 @@ class Change(Strict):
         return self.add_commitment.from_
 
 
+def adopted_by(changes: list[Change], body: str, tier: str, on: dt.date) -> bool:
+    """Whether one of ``changes`` adopts ``tier`` of ``body`` on or before ``on``."""
+    return any(c.adopt_tier is not None and (c.adopt_tier.body, c.adopt_tier.tier) == (body, tier)
+               and c.adopt_tier.on <= on for c in changes)
+
+
 class Request(Strict):
     """A request by the victim under a treaty article."""
 

@@ -115,7 +115,7 @@ def to_text(report: Report) -> str:
             verb = "owes" if len(group) == 1 else "owe"
             add(_wrap(f"[{interp}] {debtors} {verb} {creditor} {o.type} ({o.strength})"
                       # The actor's own duty (Art. 1) is not owed "against" itself.
-                      + (f" against {against}" if against and against != debtors else "") + step, 2))
+                      + (f" against {against}" if against and against != o.debtor else "") + step, 2))
             add(_wrap(f"{o.treaty}, {o.article}: {o.meaning}", 4))
             add(_wrap(f"because: rule {o.commitment}, incident {incident} read as {label} "
                       f"(judged by {o.judged_by}); source: {o.source}", 4))

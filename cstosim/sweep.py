@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -94,7 +95,7 @@ def parse_axis(text: str, rules: CompiledRules, scenario: Scenario) -> Axis:
             raise _bad(f"`{fld}` cannot be varied", did_you_mean(fld, NUMERIC_FACTS + BOOL_FACTS))
         kind = "bool" if fld in BOOL_FACTS else "num"
     values = _values(spec, kind, text)
-    repeated = sorted({str(v) for v in values if values.count(v) > 1})
+    repeated = sorted(str(v) for v, n in Counter(values).items() if n > 1)
     if repeated:
         # A repeated value would count as a neighbour of itself and could show a false flip.
         raise _bad(f"`--vary {text}` lists {', '.join(repeated)} more than once",

@@ -163,8 +163,7 @@ def _adopting(rules: CompiledRules, drawn: list[m.Change]) -> list[m.Change]:
         j = ch.join
         if j is None or rules.tier(j.body, j.tier).status != "proposed":
             continue
-        if not any(c.adopt_tier and (c.adopt_tier.body, c.adopt_tier.tier) == (j.body, j.tier)
-                   and c.adopt_tier.on <= j.on for c in out):
+        if not m.adopted_by(out, j.body, j.tier, j.on):
             out.append(m.Change(adopt_tier=m.AdoptTier(body=j.body, tier=j.tier, on=j.on)))
     return out
 
