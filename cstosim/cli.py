@@ -86,7 +86,8 @@ def _rules(path: Path | None) -> CompiledRules | None:
 
 
 def parse_sets(sets: list[str], rules: CompiledRules) -> dict[str, Any]:
-    """Parse ``--set NAME=VALUE`` options, typed like the rules' parameters."""
+    """Parse ``--set NAME=VALUE`` and ``--set READING.NAME=VALUE`` options, typed like the
+    rules' parameters. They win over the scenario's and every reading's own values."""
     from cstosim.compile import param_problem
     from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
     from cstosim.load import load_text
@@ -101,12 +102,19 @@ def parse_sets(sets: list[str], rules: CompiledRules) -> dict[str, Any]:
             problems.append(Diagnostic("bad_option", where, f"`--set {item}` is not NAME=VALUE",
                                        "e.g. `--set occupation_min_days=30`"))
             continue
-        if name not in rules.params:
-            problems.append(Diagnostic("unknown_parameter", where, f"unknown parameter `{name}`",
-                                       did_you_mean(name, rules.params)))
+        reading, _, param = name.rpartition(".")
+        if reading and reading not in rules.spec.interpretations:
+            problems.append(Diagnostic("unknown_interpretation", where,
+                                       f"unknown interpretation `{reading}` in `--set {name}`",
+                                       did_you_mean(reading, rules.spec.interpretations)
+                                       + "; `--set READING.NAME=VALUE` sets a value for one reading"))
+            continue
+        if param not in rules.params:
+            problems.append(Diagnostic("unknown_parameter", where, f"unknown parameter `{param}`",
+                                       did_you_mean(param, rules.params)))
             continue
         value = load_text(f"v: {raw}" if raw.strip() else "v: ''", "<command line>").data["v"]
-        found = param_problem(rules.spec, name, value)
+        found = param_problem(rules.spec, param, value)
         if found:
             problems.append(Diagnostic("type_mismatch", where, *found))
             continue
@@ -368,10 +376,9 @@ def explain(
         compiled, sc = load_scenario(scenario, _rules(rules))
         params = parse_sets(set_ or [], compiled)
         names = _interpretations(compiled, interpretation)
-        update: dict[str, Any] = {"params": {**sc.spec.params, **params}}
         if names:
-            update["interpretations"] = list(names)
-        sc = sc.with_spec(sc.spec.model_copy(update=update))
+            sc = sc.with_spec(sc.spec.model_copy(update={"interpretations": list(names)}))
+        sc = sc.with_overrides(params)
         if why is not None:
             report = evaluate(compiled, sc, explain="full")
             print("\n".join(why_lines(why_of(report, why))))

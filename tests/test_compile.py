@@ -759,7 +759,7 @@ def test_a_parameter_read_outside_the_readings_stays_a_cause(tmp_path: Path) -> 
     report = cstosim.evaluate(rules, scenario, params={"accept_host_framing": True},
                               interpretations=("secretariat", "victim"))
     assert texts(report.difference.causes) == ["parameter `accept_host_framing` = true (default false)"]
-    assert report.difference.tensions_vanished
+    assert report.difference.of("tension", "a")
     assert not report.outcome.notes
 
 
