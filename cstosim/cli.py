@@ -340,7 +340,7 @@ def _interpretations(compiled: CompiledRules, names: list[str] | None) -> tuple[
                                            f"unknown interpretation `{name}`",
                                            did_you_mean(name, compiled.spec.interpretations))])
         if name in (names or [])[:i]:
-            raise CstosimError([Diagnostic("duplicate_id", Location("<command line>"),
+            raise CstosimError([Diagnostic("duplicate_interpretation", Location("<command line>"),
                                            f"`--interpretation {name}` is given twice",
                                            "give each interpretation once")])
     return tuple(names) if names else None

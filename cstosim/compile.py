@@ -233,7 +233,7 @@ class _Stages:
         other_ids = {r.id: "tension" for r in s.tensions} | {r.id: "commitment" for r in s.commitments}
         victims = [n for n, i in s.interpretations.items() if i.holder == "victim"]
         for extra in victims[1:]:
-            self.problem(("interpretations", extra, "holder"), "duplicate_id",
+            self.problem(("interpretations", extra, "holder"), "duplicate_victim_reading",
                          f"`{extra}` is a second victim's reading (`{victims[0]}` is the first); "
                          "obligations judged 'in the opinion of' the victim need exactly one",
                          "give one of them the holder `treaty` or `organization`")
@@ -450,7 +450,7 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
     for j, name in enumerate(sc.interpretations or []):
         st.ref(("interpretations", j), "interpretation", name, s.interpretations)
         if name in (sc.interpretations or [])[:j]:
-            st.problem(("interpretations", j), "duplicate_id",
+            st.problem(("interpretations", j), "duplicate_interpretation",
                        f"interpretation `{name}` is listed twice", "list each interpretation once")
 
     def body_tier(path: tuple[Any, ...], body: str, tier: str | None) -> None:

@@ -596,13 +596,14 @@ def test_test_command_with_nothing_to_test_is_an_error(tmp_path: Path) -> None:
 def test_interpretation_given_twice_is_refused(tmp_path: Path) -> None:
     code, out, err = invoke("run", SYUNIK, "--interpretation", "victim", "--interpretation", "victim")
     assert_bad_input(code, out, err)
-    assert "given twice" in err
+    assert "error[duplicate_interpretation]" in err and "given twice" in err
     twice = "interpretations: [victim, victim]\nas_of:"
     text = SYUNIK.read_text(encoding="utf-8").replace("as_of:", twice, 1)
     f = tmp_path / "twice.yaml"
     f.write_text(text, encoding="utf-8")
     code, out, err = invoke("validate", f)
     assert_bad_input(code, out, err)
+    assert "error[duplicate_interpretation]" in err
     assert "interpretation `victim` is listed twice" in err
 
 
