@@ -327,6 +327,81 @@ def check(
     _guard(body)
 
 
+@app.command()
+def prove(
+    rules: Annotated[Path | None, typer.Option(help="Rules file to prove (default: bundled).")] = None,
+    property_: Annotated[list[str] | None, typer.Option(
+        "--property", help="Prove only these properties (repeatable).")] = None,
+    interpretation: Annotated[list[str] | None, typer.Option(
+        help="Prove under these readings only (repeatable; default: all).")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for counterexample scenario files.")
+                   ] = Path("counterexamples"),
+    force: Annotated[bool, typer.Option(help="Replace existing counterexample files.")] = False,
+    format_: Annotated[DiffFormat, typer.Option("--format", help="Output format.")] = DiffFormat.table,
+) -> None:
+    """Prove properties of a rules file exactly with Z3; write a scenario for each failure."""
+
+    def body() -> int:
+        import json
+        import os
+        import time
+
+        from cstosim.api import load_rules
+        from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
+        from cstosim.output import write_atomic
+        from cstosim.prove import PROOF_IDS, prove_rules
+
+        for pid in property_ or []:
+            if pid not in PROOF_IDS:
+                raise CstosimError([Diagnostic("unknown_property", Location("<command line>"),
+                                               f"unknown proof property `{pid}`",
+                                               did_you_mean(pid, PROOF_IDS))])
+        if out.exists() and not out.is_dir():
+            raise CstosimError([Diagnostic("not_a_folder", Location(str(out)),
+                                           f"`{out}` exists and is not a folder",
+                                           "give a folder for counterexamples with --out")])
+        compiled = load_rules(rules)
+        names = _interpretations(compiled, interpretation) or ()
+        ref = os.path.relpath(rules, out.resolve()) if rules is not None else None
+        started = time.perf_counter()
+        results = prove_rules(compiled, only=tuple(property_ or ()), interpretations=names,
+                              rules_ref=ref)
+        took = time.perf_counter() - started
+        written: list[tuple[Any, Path]] = []
+        for result in results:
+            for n, finding in enumerate(result.findings, 1):
+                if finding.scenario is None:
+                    continue
+                out.mkdir(parents=True, exist_ok=True)
+                target = out / f"prove-{result.id}-{n}.yaml"
+                write_atomic(target, finding.scenario, force=force)
+                written.append((finding, target))
+        where = {id(f): t for f, t in written}
+        failed = sum(not r.passed for r in results)
+        if format_ is DiffFormat.json:
+            doc = {"rules": compiled.file, "passed": not failed, "properties": [
+                {**r.to_json(), "findings": [{**f.to_json(), "scenario": str(where[id(f)])
+                                              if id(f) in where else None} for f in r.findings]}
+                for r in results]}
+            print(json.dumps(doc, indent=2, sort_keys=True))
+        else:
+            for r in results:
+                print(f"{'ok  ' if r.passed else 'FAIL'} {r.id} ({r.queries} queries): {r.meaning}")
+                for note in r.notes:
+                    print(f"     note: {note}")
+                for f in r.findings:
+                    print(f"     {f.message}")
+                    if id(f) in where:
+                        again = "" if f.replayed else " (the engine did not reproduce it; please report)"
+                        print(f"     counterexample: {where[id(f)]} (run it with "
+                              f"`cstosim test {where[id(f)]}`){again}")
+            print(f"{failed} properties failed" if failed else "all properties proved")
+        print(f"proved {len(results)} properties of {compiled.file} in {took:.2f} s", file=sys.stderr)
+        return EXIT_EXPECTATION if failed else EXIT_OK
+
+    _guard(body)
+
+
 def _interpretations(compiled: CompiledRules, names: list[str] | None) -> tuple[str, ...] | None:
     from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
 
