@@ -211,6 +211,16 @@ def test(
     paths: Annotated[list[Path] | None, typer.Argument(
         help="Scenario files or folders (default: scenarios/).")] = None,
     rules: Annotated[Path | None, typer.Option(help="Rules file to test against.")] = None,
+    keyword: Annotated[str | None, typer.Option(
+        "-k", help="Run only the files whose path or scenario name contains this text "
+                   "(case-insensitive).")] = None,
+    format_: Annotated[DiffFormat, typer.Option("--format", help="Output format.")] = DiffFormat.table,
+    coverage: Annotated[bool, typer.Option(
+        "--coverage", help="Report which rules matched and which condition branches (each "
+                           "comparison true and false) the scenarios exercised.")] = False,
+    fail_under: Annotated[float | None, typer.Option(
+        min=0, max=100, help="With --coverage: exit 1 if overall coverage (rules matched plus "
+                             "branches covered) is below this percentage.")] = None,
 ) -> None:
     """Run the `expect` blocks of scenario files; exit 1 if any expectation fails."""
 
@@ -230,25 +240,54 @@ def test(
                 raise CstosimError([Diagnostic("file_not_found", Location(str(p)),
                                                f"`{p}` does not exist", "give a file or a folder")])
         _no_duplicates(files)
+        if fail_under is not None and not coverage:
+            raise CstosimError([Diagnostic("bad_option", Location("<command line>"),
+                                           "`--fail-under` applies to coverage", "add `--coverage`")])
         base = _rules(rules)
+        as_json = format_ is DiffFormat.json
         failed = passed = 0
+        selected = 0
+        measured: dict[str, Any] = {}
+        records: list[dict[str, Any]] = []
         for path in files:
             compiled, scenario = load_scenario(path, base)
-            if scenario.spec.expect is None:
-                print(f"skip {path}: no expect block")
+            if keyword is not None and keyword.lower() not in f"{path} {scenario.spec.name}".lower():
                 continue
-            report = evaluate(compiled, scenario, explain="off")
+            selected += 1
+            if scenario.spec.expect is None:
+                records.append({"file": str(path), "status": "skip", "passed": 0, "failed": 0,
+                                "failures": []})
+                if not as_json:
+                    print(f"skip {path}: no expect block")
+                continue
+            run_on = compiled
+            if coverage:
+                from cstosim.coverage import Coverage
+
+                if compiled.file not in measured:
+                    measured[compiled.file] = Coverage(compiled)
+                run_on = measured[compiled.file].instrumented
+            report = evaluate(run_on, scenario, explain="off")
             results = check(report, scenario.spec.expect)
             broken = _failed_properties(compiled, scenario)
             results += [ExpectationResult(f"property `{p}` holds",
                                           "violated" if p in broken else "holds", p not in broken)
                         for p in scenario.spec.expect.properties]
             bad = [r for r in results if not r.passed]
-            print(f"{'FAIL' if bad else 'ok  '} {path} ({len(results) - len(bad)}/{len(results)})")
-            for r in bad:
-                print(f"     expected {r.expected}; found {r.actual}")
+            records.append({"file": str(path), "status": "fail" if bad else "ok",
+                            "passed": len(results) - len(bad), "failed": len(bad),
+                            "failures": [{"expected": r.expected, "found": r.actual} for r in bad]})
+            if not as_json:
+                print(f"{'FAIL' if bad else 'ok  '} {path} ({len(results) - len(bad)}/{len(results)})")
+                for r in bad:
+                    print(f"     expected {r.expected}; found {r.actual}")
             failed += len(bad)
             passed += len(results) - len(bad)
+        if keyword is not None and not selected:
+            raise CstosimError([Diagnostic(
+                "nothing_to_test", Location("<command line>"),
+                f"`-k {keyword}` selects none of the {len(files)} file(s)",
+                "match part of a file path or a scenario's `name`")])
         if not passed + failed:
             # Like a pytest run that collects nothing: a green result would prove nothing.
             where = ", ".join(str(p) for p in paths or [Path("scenarios")])
@@ -256,8 +295,27 @@ def test(
                 "nothing_to_test", Location(where),
                 f"nothing to check in {len(files)} file(s): no `expect` block has an expectation",
                 "name scenario files that have an `expect` block, or add one")])
-        print(f"{passed} passed, {failed} failed")
-        return EXIT_EXPECTATION if failed else EXIT_OK
+        summaries = [c.summary() for _, c in sorted(measured.items())]
+        low = [s for s in summaries if fail_under is not None and s["percent"] < fail_under]
+        if as_json:
+            import json
+
+            doc: dict[str, Any] = {"passed": passed, "failed": failed, "files": records}
+            if coverage:
+                doc["coverage"] = summaries
+                doc["fail_under"] = fail_under
+            print(json.dumps(doc, indent=2, sort_keys=True))
+        else:
+            print(f"{passed} passed, {failed} failed")
+            if coverage:
+                from cstosim.coverage import table
+
+                for s in summaries:
+                    print(table(s))
+        for s in low:
+            print(f"coverage of {s['rules_file']} is {s['percent']}%, under --fail-under {fail_under}%",
+                  file=sys.stderr)
+        return EXIT_EXPECTATION if failed or low else EXIT_OK
 
     _guard(body)
 

@@ -28,6 +28,7 @@ ALLOWED = {
     "explain": {"model", "api", "compile", "conditions", "errors", "engine", "report"},
     "compare": {"api", "compile", "engine", "report"},
     "sweep": {"model", "api", "compile", "errors", "engine"},
+    "coverage": {"compile", "conditions"},
     "prove": {"model", "api", "compile", "conditions", "engine", "errors", "properties", "report"},
 }
 
