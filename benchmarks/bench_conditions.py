@@ -3,7 +3,7 @@
 The subject is ``rule.when.test(ctx)`` for the classification rules and the commitments
 of ``cstosim.load_rules()``; the floor is :mod:`benchmarks.handwritten`, the same logic
 written as plain functions. Both run the same loop over the same contexts, built the way
-``cstosim.engine`` builds them: ``{"incident": IncidentView, "params": SimpleNamespace}``
+``cstosim.evaluate`` builds them: ``{"incident": IncidentView, "params": SimpleNamespace}``
 for classification, plus ``classification``, ``victim``, ``actor`` and ``debtor`` for
 commitments. Parameters cycle through the interpretations' namespaces.
 
@@ -35,7 +35,7 @@ Test = Callable[[Ctx], Any]
 
 def contexts(rules: cstosim.CompiledRules, n: int, seed: int) -> tuple[list[Ctx], list[Ctx]]:
     """Classification and commitment contexts for ``n`` generated incidents."""
-    from cstosim.engine import IncidentView, StateView
+    from cstosim.program import IncidentView, StateView
 
     states = sorted(rules.spec.states)
     params = [SimpleNamespace(**{**rules.params, **spec.params})

@@ -5,7 +5,7 @@
   runs the what-if *and* its baseline, so it is two passes over the events.
 * Tracing on: ``explain="full"`` against ``explain="off"`` (goal: at most 3x), once for
   ``evaluate`` (whose baseline is never traced) and once for the what-if pass alone
-  (``cstosim.engine.outcome``).
+  (``cstosim.evaluate.run``).
 * Tracing off: ``explain="off"`` against the same call with the evaluator's
   ``check`` method replaced, for the duration of the sample, by a bare
   ``cond.test(ctx)`` - what the off switch would cost if it cost nothing (goal: within
@@ -40,15 +40,15 @@ WORKERS = 2
 
 @contextmanager
 def bare_check() -> Iterator[bool]:
-    """Replace ``_Evaluator.check`` by a bare ``cond.test`` call; yield whether it could."""
-    ev = importlib.import_module("cstosim.engine")
-    cls = getattr(ev, "_Evaluator", None)
+    """Replace ``Evaluation.check`` by a bare ``cond.test`` call; yield whether it could."""
+    ev = importlib.import_module("cstosim.evaluate")
+    cls = getattr(ev, "Evaluation", None)
     original = getattr(cls, "check", None)
     if cls is None or original is None:
         yield False
         return
 
-    def check(self: Any, cond: Any, ctx: Any) -> tuple[bool, tuple[()]]:
+    def check(self: Any, cond: Any, ctx: Any, *_: Any, **__: Any) -> tuple[bool, tuple[()]]:
         return cond.test(ctx), ()
 
     cls.check = check
@@ -87,7 +87,7 @@ def seeds(settings: Settings, rules: cstosim.CompiledRules) -> list[Figure]:
 
 
 def tracing(settings: Settings, rules: cstosim.CompiledRules) -> list[Figure]:
-    from cstosim.engine import outcome
+    from cstosim.evaluate import run
 
     _, sc = cstosim.load_scenario(SYUNIK, rules)
     spec = sc.spec
@@ -95,7 +95,8 @@ def tracing(settings: Settings, rules: cstosim.CompiledRules) -> list[Figure]:
     merged = {**rules.params, **spec.params}
 
     def whatif(explain: str) -> Callable[[], object]:
-        return lambda: outcome(rules, spec, sc.added_commitments, merged, True, explain, names)
+        return lambda: run(rules.program, sc.case, merged, with_changes=True, explain=explain,
+                           interpretations=names)
 
     full, off = paired(whatif("full"), whatif("off"), repeat=settings.repeat,
                        seconds=settings.sample_seconds)
@@ -105,14 +106,14 @@ def tracing(settings: Settings, rules: cstosim.CompiledRules) -> list[Figure]:
     def ev_off() -> object:
         return cstosim.evaluate(rules, sc, explain="off")
 
-    if hasattr(getattr(importlib.import_module("cstosim.engine"), "_Evaluator", None), "check"):
+    if hasattr(getattr(importlib.import_module("cstosim.evaluate"), "Evaluation", None), "check"):
         # The difference sought is small, so take three times the samples, each half as long.
         sub, base = paired(ev_off, _with_bare_check(ev_off), repeat=settings.repeat * 3,
                            seconds=settings.sample_seconds / 2)
         figures.append(Figure(
             "evaluate", "tracing off: evaluate syunik vs check() bypassed", "ms",
             [x * 1e3 for x in sub], [x * 1e3 for x in base],
-            "evaluate with _Evaluator.check = bare cond.test", TRACING_OFF))
+            "evaluate with Evaluation.check = bare cond.test", TRACING_OFF))
     once = alone(whatif("off"), repeat=settings.repeat, seconds=settings.sample_seconds)
     both = alone(ev_off, repeat=settings.repeat, seconds=settings.sample_seconds)
     figures.append(Figure("evaluate", "what-if pass alone (outcome, explain=off), syunik", "ms",

@@ -135,12 +135,10 @@ def run(
     """Run scenarios and show admissions, classifications, obligations and tensions."""
 
     def body() -> int:
-        import json
-
-        from cstosim.api import load_scenario
-        from cstosim.engine import evaluate
+        from cstosim.api import evaluate, load_scenario
         from cstosim.output import write_atomic
-        from cstosim.rendering import render
+        from cstosim.render import render
+        from cstosim.render.json import dumps, report_json
 
         _no_duplicates(scenarios)
         base = _rules(rules)
@@ -155,8 +153,7 @@ def run(
             texts.append(_svg(render(report, "dot")) if format is Format.svg
                          else render(report, format.value))
         if format is Format.json and len(reports) > 1:
-            text = json.dumps([r.to_json() for r in reports], indent=2, sort_keys=True,
-                              ensure_ascii=False) + "\n"
+            text = dumps([report_json(r) for r in reports])
         else:
             text = ("\n" + "=" * 80 + "\n\n").join(texts)
         if output is not None:
@@ -225,8 +222,7 @@ def test(
     """Run the `expect` blocks of scenario files; exit 1 if any expectation fails."""
 
     def body() -> int:
-        from cstosim.api import load_scenario
-        from cstosim.engine import evaluate
+        from cstosim.api import evaluate, load_scenario
         from cstosim.errors import CstosimError, Diagnostic, Location
         from cstosim.expect import ExpectationResult, check
 
@@ -260,14 +256,12 @@ def test(
                 if not as_json:
                     print(f"skip {path}: no expect block")
                 continue
-            run_on = compiled
+            # Coverage reads what the report records as tested, which needs explain on.
+            report = evaluate(compiled, scenario, explain="full" if coverage else "off")
             if coverage:
                 from cstosim.coverage import Coverage
 
-                if compiled.file not in measured:
-                    measured[compiled.file] = Coverage(compiled)
-                run_on = measured[compiled.file].instrumented
-            report = evaluate(run_on, scenario, explain="off")
+                measured.setdefault(compiled.file, Coverage(compiled)).add(report)
             results = check(report, scenario.spec.expect)
             broken = _failed_properties(compiled, scenario)
             results += [ExpectationResult(f"property `{p}` holds",
@@ -492,12 +486,11 @@ def explain(
     """Explain why a conclusion arose, or why not and what would make it arise."""
 
     def body() -> int:
-        from cstosim.api import Scenario as ScenarioT
-        from cstosim.api import load_scenario
-        from cstosim.engine import evaluate
+        from cstosim.api import evaluate, load_scenario
         from cstosim.errors import CstosimError, Diagnostic, Location
-        from cstosim.explain import why as why_lines
+        from cstosim.explain import why as why_of
         from cstosim.explain import why_not as why_not_of
+        from cstosim.render.explain import why_lines, why_not_text
 
         if (why is None) == (why_not is None):
             raise CstosimError([Diagnostic("bad_option", Location("<command line>"),
@@ -509,28 +502,13 @@ def explain(
         update: dict[str, Any] = {"params": {**sc.spec.params, **params}}
         if names:
             update["interpretations"] = list(names)
-        sc = ScenarioT(sc.spec.model_copy(update=update), sc.file, sc.added_commitments)
+        sc = sc.with_spec(sc.spec.model_copy(update=update))
         if why is not None:
             report = evaluate(compiled, sc, explain="full")
-            print("\n".join(why_lines(report, why)))
+            print("\n".join(why_lines(why_of(report, why))))
             return EXIT_OK
         assert why_not is not None
-        result = why_not_of(compiled, sc, why_not)
-        if result.arose:
-            print(f"`{why_not}` does arise; ask `--why {why_not}`")
-            return EXIT_OK
-        print(f"`{why_not}` does not arise.")
-        for r in result.reasons:
-            print(f"  because {r}")
-        for leaf in result.failed:
-            print(f"  failed: {leaf.text}  [{leaf.left!r} vs {leaf.right!r}]".replace("True", "true")
-                  .replace("False", "false"))
-        if result.fixes:
-            print("It would arise if:")
-            for fix in result.fixes[:8]:
-                print(f"  - {fix}")
-        else:
-            print("No change of one or two facts or parameters makes it arise.")
+        sys.stdout.write(why_not_text(why_not_of(compiled, sc, why_not)))
         return EXIT_OK
 
     _guard(body)
@@ -554,10 +532,9 @@ def diff(
     """Compare two scenarios, or one under two rules files, parameters or interpretations."""
 
     def body() -> int:
-        import json
-
         from cstosim.api import load_scenario
-        from cstosim.compare import Side, compare, render_difference
+        from cstosim.compare import Side, compare
+        from cstosim.render.diff import difference_text, render_difference
 
         base_a = _rules(rules)
         ra, sa = load_scenario(a, base_a)
@@ -569,7 +546,7 @@ def diff(
         side_b = Side(rb, sb, pb, _interpretations(rb, interpretation_b or interpretation))
         rep_a, rep_b, d = compare(side_a, side_b)
         if format is DiffFormat.json:
-            sys.stdout.write(json.dumps(d.to_json(), indent=2, sort_keys=True) + "\n")
+            sys.stdout.write(difference_text(d))
         else:
             sys.stdout.write(render_difference(d, rep_a, rep_b))
         return EXIT_OK
@@ -611,7 +588,6 @@ def sweep(
     """Vary facts or parameters over ranges and report where conclusions flip."""
 
     def body() -> int:
-        import json
         import time
         from concurrent.futures import Executor, ProcessPoolExecutor
 
@@ -619,6 +595,7 @@ def sweep(
         from cstosim.api import load_scenario
         from cstosim.errors import CstosimError, Diagnostic, Location
         from cstosim.output import write_atomic
+        from cstosim.render import sweep as sweep_text
 
         compiled, sc = load_scenario(scenario, _rules(rules))
         params = parse_sets(set_ or [], compiled)
@@ -654,11 +631,11 @@ def sweep(
             if pool is not None:
                 pool.shutdown()
         if format is SweepFormat.json:
-            text = json.dumps(result.to_json(), indent=2, sort_keys=True, default=str) + "\n"
+            text = sweep_text.to_json(result)
         elif format is SweepFormat.csv:
-            text = sw.to_csv(result)
+            text = sweep_text.to_csv(result)
         else:
-            text = sw.to_text(result)
+            text = sweep_text.to_text(result)
         if output is not None:
             write_atomic(output, text, force=force)
             print(f"wrote {output}", file=sys.stderr)

@@ -3,7 +3,8 @@
 Compares two scenarios, or one scenario under two rules files, two sets of
 parameters or two interpretations. Conclusions are matched by id; when the two
 sides use different interpretations, ids are matched with the interpretation
-part set aside. The causes list names every input that differs. Pure.
+part set aside. The causes list names every input that differs. Pure; the text is
+written by :mod:`cstosim.render.diff`.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from cstosim.api import Scenario
+from cstosim.api import Scenario, evaluate
 from cstosim.compile import CompiledRules
-from cstosim.engine import difference, evaluate
-from cstosim.report import Difference, Outcome, Report
+from cstosim.difference import difference
+from cstosim.report import Difference, Outcome, Reason, Report, reason
 
 
 @dataclass(frozen=True)
@@ -55,57 +56,29 @@ def compare(a: Side, b: Side) -> tuple[Report, Report, Difference]:
     return ra, rb, difference(ra.outcome, out_b, causes(a, b, ra, rb))
 
 
-def causes(a: Side, b: Side, ra: Report, rb: Report) -> tuple[str, ...]:
+def causes(a: Side, b: Side, ra: Report, rb: Report) -> tuple[Reason, ...]:
     """The inputs that differ between the two sides."""
-    out: list[str] = []
+    out: list[Reason] = []
     if a.rules.file != b.rules.file:
-        out.append(f"rules: `{a.rules.file}` vs `{b.rules.file}`")
+        out.append(reason("rules_differ", a=a.rules.file, b=b.rules.file))
     if a.scenario.file != b.scenario.file:
-        out.append(f"scenario: `{a.scenario.file}` vs `{b.scenario.file}`")
+        out.append(reason("scenario_differs", a=a.scenario.file, b=b.scenario.file))
     sa, sb = a.scenario.spec, b.scenario.spec
     if sa.as_of != sb.as_of:
-        out.append(f"as_of: {sa.as_of} vs {sb.as_of}")
+        out.append(reason("as_of_differs", a=sa.as_of, b=sb.as_of))
     ca = {c.model_dump_json() for c in sa.changes}
     cb = {c.model_dump_json() for c in sb.changes}
-    out += [f"change only in A: {c}" for c in sorted(ca - cb)]
-    out += [f"change only in B: {c}" for c in sorted(cb - ca)]
+    out += [reason("change_only_in", side="A", change=c) for c in sorted(ca - cb)]
+    out += [reason("change_only_in", side="B", change=c) for c in sorted(cb - ca)]
     ea = {e.model_dump_json() for e in sa.events}
     eb = {e.model_dump_json() for e in sb.events}
-    out += [f"event only in A or different: {e}" for e in sorted(ea - eb)]
-    out += [f"event only in B or different: {e}" for e in sorted(eb - ea)]
+    out += [reason("event_only_in", side="A", event=e) for e in sorted(ea - eb)]
+    out += [reason("event_only_in", side="B", event=e) for e in sorted(eb - ea)]
     pa, pb = dict(ra.params), dict(rb.params)
     for k in sorted(set(pa) | set(pb)):
         if pa.get(k) != pb.get(k):
-            out.append(f"parameter `{k}`: {pa.get(k, 'default')!r} vs {pb.get(k, 'default')!r}")
+            out.append(reason("parameter_differs", name=k, a=pa.get(k, "default"),
+                              b=pb.get(k, "default")))
     if ra.interpretations != rb.interpretations:
-        out.append(f"interpretations: {', '.join(ra.interpretations)} vs {', '.join(rb.interpretations)}")
+        out.append(reason("interpretations_differ", a=ra.interpretations, b=rb.interpretations))
     return tuple(out)
-
-
-def render_difference(d: Difference, ra: Report, rb: Report) -> str:
-    """The difference as text, one change per line, with the rule behind each."""
-    lines = [f"A: {ra.scenario} [{ra.scenario_file}]", f"B: {rb.scenario} [{rb.scenario_file}]"]
-    lines += [f"cause: {c}" for c in d.causes]
-    if d.empty:
-        lines.append("no difference in admissions, classifications, obligations or tensions")
-        return "\n".join(lines) + "\n"
-    for ch in d.admissions_changed:
-        base, new = ch["baseline"] or {}, ch["what_if"]
-        diffs = [f"{k} {base.get(k)} -> {v}" for k, v in sorted(new.items()) if base.get(k) != v]
-        lines.append(f"~ admission {ch['id']}: " + "; ".join(diffs))
-    for ch in d.classifications_changed:
-        lines.append(f"~ classification {ch['id']}: {ch['baseline']} -> {ch['what_if']}")
-    obligations_b = {o.id: o for o in rb.obligations}
-    for oid in d.obligations_appeared:
-        o = obligations_b.get(oid)
-        rule = f" (rule {o.commitment}, {o.article})" if o else ""
-        lines.append(f"+ obligation {oid}{rule}")
-    for o in d.obligations_vanished:
-        lines.append(f"- obligation {o.id} (rule {o.commitment}, {o.article})")
-    tensions_b = {t.id: t for t in rb.tensions}
-    for tid in d.tensions_appeared:
-        t = tensions_b.get(tid)
-        lines.append(f"+ tension {tid}" + (f" [{t.severity}] {t.kind}: {', '.join(t.parties)}" if t else ""))
-    for t in d.tensions_vanished:
-        lines.append(f"- tension {t.id} [{t.severity}] {t.kind}: {', '.join(t.parties)}")
-    return "\n".join(lines) + "\n"

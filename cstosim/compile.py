@@ -3,7 +3,7 @@
 :func:`compile_rules` runs named stages over a validated :class:`RulesFile`,
 collecting every problem (with its YAML location) before raising, the way a
 compiler reports all errors rather than the first. The result,
-:class:`CompiledRules`, is trusted by :mod:`cstosim.engine`: every id resolves,
+:class:`CompiledRules`, holds the :class:`~cstosim.program.Program` that evaluation trusts: every id resolves,
 every condition type-checks and is compiled into a callable.
 """
 
@@ -15,6 +15,7 @@ from itertools import pairwise
 from typing import Any
 
 from cstosim import model as m
+from cstosim import program as pg
 from cstosim.conditions import BOOL, DATE, NUM, STR, Compiler, Condition, Schema, Type, enum
 from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
 
@@ -41,69 +42,72 @@ def _fields(root: str, fields: Mapping[str, Type]) -> dict[str, Type]:
 
 
 @dataclass(frozen=True)
-class Rule:
-    """A rule from the rules file with its compiled condition. ``spec`` is the
-    validated (frozen) model it came from: id, meaning, source and its own fields."""
-
-    spec: Any
-    when: Condition
-
-    @property
-    def id(self) -> str:
-        return str(self.spec.id)
-
-
-@dataclass(frozen=True)
 class CompiledRules:
-    """A checked rules model, ready to evaluate many scenarios."""
+    """A checked rules model: the validated file (``spec``, for the tools that read the
+    source: schema, testing, show) and the :class:`~cstosim.program.Program` that
+    evaluation runs on."""
 
     spec: m.RulesFile
-    file: str
-    labels: tuple[str, ...]
-    rank: Mapping[str, int]
-    params: Mapping[str, Any]
+    program: pg.Program
     param_types: Mapping[str, Type]
-    commitments: tuple[Rule, ...]
-    gates: Mapping[str, Rule]
-    stances: tuple[Rule, ...]
-    classification: tuple[Rule, ...]
-    tensions: tuple[Rule, ...]
     schemas: Mapping[str, Schema]
     rule_ids: frozenset[str]
-    victim_interpretation: str | None
-    # Tension rules by what sets them off, so an event meets only the rules that apply to it:
-    # "admission:BODY" for the admission rules of a body; "incident" and "dispute" for rules
-    # with no `bodies`, "incident:BODY" and "dispute:BODY" for those naming a body.
-    tensions_for: Mapping[str, tuple[Rule, ...]]
-    # Parameters read where no interpretation applies its own values: admissions (gates,
-    # stances, admission tensions), disputes between readings, and pact chains.
-    shared_params: frozenset[str]
+
+    @property
+    def file(self) -> str:
+        return self.program.file
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self.program.labels
+
+    @property
+    def rank(self) -> Mapping[str, int]:
+        return self.program.rank
+
+    @property
+    def params(self) -> Mapping[str, Any]:
+        return self.program.params
+
+    @property
+    def commitments(self) -> tuple[pg.Commitment, ...]:
+        return self.program.commitments
+
+    @property
+    def gates(self) -> Mapping[str, pg.Gate]:
+        return self.program.gates
+
+    @property
+    def stances(self) -> tuple[pg.StanceRule, ...]:
+        return self.program.stances
+
+    @property
+    def classification(self) -> tuple[pg.ClassificationRule, ...]:
+        return self.program.classification
+
+    @property
+    def tensions(self) -> tuple[pg.TensionRule, ...]:
+        return self.program.tensions
+
+    @property
+    def shared_params(self) -> frozenset[str]:
+        return self.program.shared_params
+
+    @property
+    def victim_interpretation(self) -> str | None:
+        return self.program.victim_interpretation
 
     def tier(self, body: str, tier: str) -> m.Tier:
         return self.spec.bodies[body].tiers[tier]
 
     def member_tier(self, body: str) -> str:
-        """The body's full-member tier: its tier of highest rank (ties go to the name)."""
-        tiers = self.spec.bodies[body].tiers
-        return max(tiers, key=lambda t: (tiers[t].rank, t))
+        return self.program.member_tier(body)
 
     def overlap_forbidden(self) -> bool:
         return self.spec.classification_overlap == "forbidden"
 
     def rights_of(self, body: str, tier: str) -> tuple[str, ...]:
-        """Rights of a tier, including those of the tiers it includes."""
-        seen: set[str] = set()
-        rights: set[str] = set()
-        todo = [tier]
-        while todo:
-            t = todo.pop()
-            if t in seen:
-                continue
-            seen.add(t)
-            spec = self.spec.bodies[body].tiers[t]
-            rights.update(spec.rights)
-            todo.extend(spec.includes)
-        return tuple(sorted(rights))
+        return self.program.rights_of(body, tier)
 
 
 def schemas_for(labels: tuple[str, ...], param_types: Mapping[str, Type]) -> dict[str, Schema]:
@@ -369,14 +373,21 @@ def compile_rules(spec: m.RulesFile, locate: Callable[..., Location], file: str)
     schemas = schemas_for(labels, param_types)
     comp = Compiler(lambda p: locate(p), st.problems)
 
-    def rules(section: str, schema_of: Callable[[Any], str]) -> tuple[Rule, ...]:
-        return tuple(Rule(r, comp.compile(r.when, schemas[schema_of(r)], (section, i, "when")))
-                     for i, r in enumerate(getattr(spec, section)))
+    def when(section: str, i: int, rule: Any, schema: str) -> Condition:
+        return comp.compile(rule.when, schemas[schema], (section, i, "when"))
 
-    commitments = rules("commitments", lambda r: "commitment")
-    gates = rules("gates", lambda r: f"gate:{r.for_each}")
-    stances = rules("stances", lambda r: "stance")
-    classification = rules("classification", lambda r: "classification")
+    commitments = tuple(commitment(r, when("commitments", i, r, "commitment"))
+                        for i, r in enumerate(spec.commitments))
+    gates = tuple(pg.Gate(id=r.id, meaning=r.meaning, source=r.source, for_each=r.for_each,
+                         when=when("gates", i, r, f"gate:{r.for_each}"))
+                  for i, r in enumerate(spec.gates))
+    stances = tuple(pg.StanceRule(id=r.id, meaning=r.meaning, source=r.source, stance=r.stance,
+                                 when=when("stances", i, r, "stance"))
+                    for i, r in enumerate(spec.stances))
+    classification = tuple(
+        pg.ClassificationRule(id=r.id, meaning=r.meaning, source=r.source, label=r.label,
+                             enabled=r.enabled, when=when("classification", i, r, "classification"))
+        for i, r in enumerate(spec.classification))
     tensions_ok = []
     for i, r in enumerate(spec.tensions):
         key = f"tension:{r.scope}:{r.for_each}"
@@ -385,34 +396,112 @@ def compile_rules(spec: m.RulesFile, locate: Callable[..., Location], file: str)
                        f"`for_each: {r.for_each}` does not apply to scope `{r.scope}`",
                        "only admission tensions iterate; use `for_each: none`")
             continue
-        tensions_ok.append(Rule(r, comp.compile(r.when, schemas[key], ("tensions", i, "when"))))
+        tensions_ok.append(pg.TensionRule(
+            id=r.id, meaning=r.meaning, source=r.source, kind=r.kind, severity=r.severity,
+            scope=r.scope, for_each=r.for_each, bodies=tuple(r.bodies), parties=tuple(r.parties),
+            when=when("tensions", i, r, key)))
     if st.problems:
         raise CstosimError(st.problems)
     victim = next((n for n, i in spec.interpretations.items() if i.holder == "victim"), None)
-    tensions_for = {scope: tuple(t for t in tensions_ok if t.spec.scope == scope and not t.spec.bodies)
+    tensions_for = {scope: tuple(t for t in tensions_ok if t.scope == scope and not t.bodies)
                     for scope in ("incident", "dispute")}
     for body in spec.bodies:
         tensions_for[f"admission:{body}"] = tuple(
-            t for t in tensions_ok
-            if t.spec.scope == "admission" and (not t.spec.bodies or body in t.spec.bodies))
+            t for t in tensions_ok if t.scope == "admission" and (not t.bodies or body in t.bodies))
         for scope in ("incident", "dispute"):
             tensions_for[f"{scope}:{body}"] = tuple(
-                t for t in tensions_ok if t.spec.scope == scope and body in t.spec.bodies)
+                t for t in tensions_ok if t.scope == scope and body in t.bodies)
     shared = {"chain_depth"}.union(
         *(r.when.params_read() for r in (*gates, *stances)),
-        *(t.when.params_read() for t in tensions_ok if t.spec.scope != "incident"))
-    return CompiledRules(
-        spec=spec, file=file, labels=labels, rank={lab: i for i, lab in enumerate(labels)},
-        params={k: p.value for k, p in spec.parameters.items()}, param_types=param_types,
+        *(t.when.params_read() for t in tensions_ok if t.scope != "incident"))
+    program = pg.Program(
+        name=spec.name, file=file, labels=labels, rank={lab: i for i, lab in enumerate(labels)},
+        params={k: x.value for k, x in spec.parameters.items()},
+        diplomatic_relations_by_default=spec.defaults.get("diplomatic_relations", True),
+        states={code: pg.StateFacts(code, x.former_soviet, x.un_member_from)
+                for code, x in spec.states.items()},
+        bodies={b: pg.Body(b, tuple(x.rivals), {t: _tier(b, t, tier) for t, tier in x.tiers.items()})
+                for b, x in spec.bodies.items()},
+        procedures={k: pg.Procedure(k, x.rule, x.objection, x.abstention, x.absence)
+                    for k, x in spec.procedures.items()},
+        memberships=tuple(pg.Membership(x.state, x.body, x.tier, x.from_, x.until, x.status)
+                          for x in spec.memberships),
+        relations=tuple(pg.Relation(x.kind, x.states[0], x.states[1], x.from_, x.until)
+                        for x in spec.relations),
         commitments=commitments, gates={g.id: g for g in gates}, stances=stances,
-        classification=classification, tensions=tuple(tensions_ok), schemas=schemas,
+        classification=classification, tensions=tuple(tensions_ok), tensions_for=tensions_for,
+        interpretations={k: pg.Interpretation(k, x.holder, dict(x.params), frozenset(x.enable),
+                                             frozenset(x.disable))
+                         for k, x in spec.interpretations.items()},
+        victim_interpretation=victim, shared_params=frozenset(shared))
+    return CompiledRules(
+        spec=spec, program=program, param_types=param_types, schemas=schemas,
         rule_ids=frozenset(r.id for r in (*commitments, *gates, *stances, *classification,
-                                          *tensions_ok)),
-        victim_interpretation=victim, tensions_for=tensions_for, shared_params=frozenset(shared))
+                                          *tensions_ok)))
+
+
+def _tier(body: str, name: str, t: m.Tier) -> pg.Tier:
+    return pg.Tier(body, name, t.rank, t.status, t.in_force_from, tuple(t.rights), tuple(t.includes),
+                  tuple(t.gates), t.procedure, t.decided_by)
+
+
+def commitment(c: m.Commitment, when: Condition) -> pg.Commitment:
+    """A validated commitment with its compiled condition, as evaluation reads it."""
+    parties = pg.Parties(tuple(c.parties.states) if c.parties.states is not None else None,
+                        c.parties.body, c.parties.tier)
+    return pg.Commitment(id=c.id, meaning=c.meaning, source=c.source, when=when, type=c.type,
+                        treaty=c.treaty, article=c.article, parties=parties, start=c.from_,
+                        until=c.until, owed_by=c.owed_by, strength=c.strength, military=c.military,
+                        judged_by=c.judged_by)
+
+
+def case_of(sc: m.ScenarioFile, file: str, added: tuple[pg.Commitment, ...]) -> pg.Case:
+    """A checked scenario as evaluation reads it. ``added`` are its compiled
+    `add_commitment` commitments (matched to the changes by id)."""
+    added_by_id = {c.id: c for c in added}
+    changes = []
+    for i, ch in enumerate(sc.changes):
+        what: pg.ChangeKind
+        if ch.adopt_tier:
+            what = pg.AdoptTier(ch.adopt_tier.body, ch.adopt_tier.tier, ch.adopt_tier.on)
+        elif ch.join:
+            j = ch.join
+            what = pg.Join(j.state, j.body, j.tier, j.on, j.status)
+        elif ch.leave:
+            what = pg.Leave(ch.leave.state, ch.leave.body, ch.leave.on)
+        elif ch.relation_start:
+            r = ch.relation_start
+            what = pg.RelationStart(r.kind, r.states[0], r.states[1], r.on)
+        elif ch.relation_end:
+            r = ch.relation_end
+            what = pg.RelationEnd(r.kind, r.states[0], r.states[1], r.on)
+        else:
+            assert ch.add_commitment is not None
+            what = pg.AddCommitment(added_by_id[ch.add_commitment.id])
+        kind = next(k for k in CHANGE_KINDS if getattr(ch, k) is not None)
+        changes.append(pg.Change(what, i, getattr(ch, kind).model_dump_json()))
+    events: list[pg.Event] = []
+    for e in sc.events:
+        if e.incident:
+            x = e.incident
+            events.append(pg.Incident(
+                x.id, x.actor, x.target, x.start, x.state_forces, x.crossed_border,
+                x.days_on_territory, x.depth_km, x.killed, x.wounded, x.captured, x.shots_fired,
+                x.border_delimited, x.internal_unrest, x.framed_as_external,
+                tuple(pg.Request(q.article, q.date) for q in x.requests)))
+        else:
+            a = e.application
+            assert a is not None
+            events.append(pg.Application(a.id, a.state, a.body, a.tier, a.date))
+    return pg.Case(sc.name, file, sc.as_of, tuple(changes), tuple(events), dict(sc.params),
+                  tuple(sc.interpretations) if sc.interpretations is not None else None)
+
+
+CHANGE_KINDS = ("adopt_tier", "join", "leave", "relation_start", "relation_end", "add_commitment")
 
 
 def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
-                   locate: Callable[..., Location]) -> tuple[Rule, ...]:
+                   locate: Callable[..., Location]) -> tuple[pg.Commitment, ...]:
     """Check a scenario's references against the rules; return its added commitments compiled."""
     st = _Stages(rules.spec, locate)
     s = rules.spec
@@ -428,13 +517,12 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
         if st.ref((*path, "body"), "body", body, s.bodies) and tier is not None:
             st.ref((*path, "tier"), "tier", tier, s.bodies[body].tiers)
 
-    added: list[Rule] = []
+    added: list[pg.Commitment] = []
     comp = Compiler(lambda p: locate(p), st.problems)
     for i, ch in enumerate(sc.changes):
         base = ("changes", i)
         if ch.date > sc.as_of:
-            kind = next(k for k in ("adopt_tier", "join", "leave", "relation_start", "relation_end",
-                                    "add_commitment") if getattr(ch, k) is not None)
+            kind = next(k for k in CHANGE_KINDS if getattr(ch, k) is not None)
             st.problem((*base, kind, "from" if kind == "add_commitment" else "on"), "after_as_of",
                        f"change dated {ch.date} is after `as_of` ({sc.as_of})",
                        "move `as_of` later or drop the change")
@@ -468,8 +556,8 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
                 st.problem((*base, "add_commitment", "id"), "duplicate_id",
                            f"rule id `{c.id}` already exists in the rules", "choose a new id")
             st.check_parties((*base, "add_commitment", "parties"), c.parties, s.states)
-            added.append(Rule(c, comp.compile(c.when, rules.schemas["commitment"],
-                                              (*base, "add_commitment", "when"))))
+            added.append(commitment(c, comp.compile(c.when, rules.schemas["commitment"],
+                                                    (*base, "add_commitment", "when"))))
     seen: dict[str, int] = {}
     for i, ev in enumerate(sc.events):
         base = ("events", i)
@@ -516,7 +604,7 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
                    eo.interpretation, s.interpretations)
         for i, pid in enumerate(ex.properties):
             st.ref(("expect", "properties", i), "property", pid, set(m.PROPERTY_IDS))
-        kinds = {t.spec.kind for t in rules.tensions}
+        kinds = {t.kind for t in rules.tensions}
         for i, et in enumerate(ex.tensions):
             st.ref(("expect", "tensions", i, "rule"), "rule", et.rule, {t.id for t in rules.tensions})
             # A misspelt kind with `present: false` would otherwise always pass.

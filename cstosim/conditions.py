@@ -68,6 +68,39 @@ class LeafResult:
                 "result": self.result}
 
 
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """A condition as evaluated: its structure, each leaf's values, each node's result."""
+
+    kind: str  # leaf | all | any | not
+    text: str
+    result: bool
+    children: tuple[Trace, ...] = ()
+    left: Any = None
+    right: Any = None
+
+    def leaves(self) -> list[LeafResult]:
+        """Every leaf, in the order written."""
+        if self.kind == "leaf":
+            return [LeafResult(self.text, self.left, self.right, self.result)]
+        return [leaf for c in self.children for leaf in c.leaves()]
+
+    def blockers(self, want: bool = True) -> list[tuple[LeafResult, bool]]:
+        """The leaves that stand between this node and ``want``, each with the result it
+        would need. A leaf under an ``any`` that already holds is never one of them; under
+        an ``any`` that fails, every alternative is listed."""
+        if self.result == want:
+            return []
+        if self.kind == "leaf":
+            return [(LeafResult(self.text, self.left, self.right, self.result), want)]
+        if self.kind == "not":
+            return self.children[0].blockers(not want)
+        # `all` wanted true and `any` wanted false need every child; the other two need one.
+        every = (self.kind == "all") == want
+        kids = [c for c in self.children if c.result != want] if every else list(self.children)
+        return [b for c in kids for b in c.blockers(want)]
+
+
 def jsonable(v: Any) -> Any:
     """A value as JSON can hold it: dates as ISO text, sets as sorted lists."""
     if isinstance(v, dt.date):
@@ -93,20 +126,21 @@ class Condition:
         self.test = test
         self._left, self._right, self._op = left, right, op
 
-    def trace(self, ctx: Context, out: list[LeafResult]) -> bool:
-        """Evaluate without short-circuit, appending every leaf's values to ``out``."""
+    def record(self, ctx: Context) -> Trace:
+        """Evaluate without short-circuit, keeping the all/any/not structure and every
+        leaf's values: what explanations are filtered from."""
         if self.kind == "leaf":
             assert self._left and self._right and self._op
             lv, rv = self._left(ctx), self._right(ctx)
-            res = self._op(lv, rv)
-            out.append(LeafResult(self.text, lv, rv, res))
-            return res
-        results = [c.trace(ctx, out) for c in self.children]
+            return Trace("leaf", self.text, bool(self._op(lv, rv)), (), lv, rv)
+        kids = tuple(c.record(ctx) for c in self.children)
         if self.kind == "all":
-            return all(results)
-        if self.kind == "any":
-            return any(results)
-        return not results[0]
+            result = all(k.result for k in kids)
+        elif self.kind == "any":
+            result = any(k.result for k in kids)
+        else:
+            result = not kids[0].result
+        return Trace(self.kind, self.text, result, kids)
 
     def params_read(self) -> set[str]:
         """Names of the parameters the condition reads (``params.NAME`` in its leaves)."""

@@ -1,21 +1,20 @@
 """``cstosim test --coverage``: which rules and which condition branches the scenarios exercised.
 
-:func:`instrument` returns a copy of compiled rules whose conditions record, each time they
-are evaluated, every leaf comparison's result (both sides of each leaf count as a branch)
-and whether the whole condition held. The engine runs the copy unchanged: the recording
-condition gives the same answers as the one it wraps. :class:`Coverage` sums the records;
-:meth:`Coverage.summary` is the table and JSON the CLI prints. Pure: no I/O.
+A report evaluated with explain on carries the record of every rule tested, with its
+condition's trace (:class:`~cstosim.report.Tested`). :class:`Coverage` sums those records
+over many reports: how often each rule was tested and matched, and which leaves were seen
+true and which false (both sides of each comparison count as a branch). Pure: no I/O.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cstosim.compile import CompiledRules, Rule
-from cstosim.conditions import Condition, Context, LeafResult
+from cstosim.compile import CompiledRules
+from cstosim.conditions import Condition
+from cstosim.report import Report, Tested
 
 
 @dataclass
@@ -30,10 +29,10 @@ class RuleCoverage:
     seen_true: set[int] = field(default_factory=set)
     seen_false: set[int] = field(default_factory=set)
 
-    def record(self, leaves: list[LeafResult], result: bool) -> None:
+    def add(self, tested: Tested) -> None:
         self.evaluated += 1
-        self.matched += result
-        for i, leaf in enumerate(leaves):
+        self.matched += tested.trace.result
+        for i, leaf in enumerate(tested.trace.leaves()):
             (self.seen_true if leaf.result else self.seen_false).add(i)
 
     def branches(self) -> tuple[int, int]:
@@ -50,69 +49,39 @@ class RuleCoverage:
         return out
 
 
-class _Recording(Condition):
-    """A condition that answers as ``inner`` does and records every evaluation."""
-
-    __slots__ = ("_inner", "_sink")
-
-    def __init__(self, inner: Condition, sink: RuleCoverage) -> None:
-        def test(ctx: Context) -> bool:
-            out: list[LeafResult] = []
-            return self.trace(ctx, out)
-
-        super().__init__(inner.kind, inner.children, inner.text, test)
-        self._inner, self._sink = inner, sink
-
-    def trace(self, ctx: Context, out: list[LeafResult]) -> bool:
-        start = len(out)
-        result = self._inner.trace(ctx, out)
-        self._sink.record(out[start:], result)
-        return result
-
-    def params_read(self) -> set[str]:
-        return self._inner.params_read()
-
-
 def _leaf_texts(cond: Condition) -> tuple[str, ...]:
-    """The leaves in the order :meth:`Condition.trace` visits them."""
+    """The leaves in the order a trace lists them."""
     if cond.kind == "leaf":
         return (cond.text,)
     return tuple(t for c in cond.children for t in _leaf_texts(c))
 
 
 SECTIONS = ("classification", "commitments", "gates", "stances", "tensions")
+_KIND = {"classification": "classification", "commitment": "commitments", "gate": "gates",
+         "stance": "stances", "tension": "tensions"}
 
 
 class Coverage:
-    """Coverage of one rules file, summed over every scenario run on its instrumented copy."""
+    """Coverage of one rules file, summed over the reports added to it."""
 
     def __init__(self, rules: CompiledRules) -> None:
         self.file = rules.file
-        self.rules: dict[tuple[str, str], RuleCoverage] = {}
-        wrapped: dict[str, Rule] = {}
+        self.rules: dict[str, RuleCoverage] = {}
+        for section in SECTIONS:
+            items = getattr(rules, section)
+            for rule in (items.values() if isinstance(items, Mapping) else items):
+                self.rules[rule.id] = RuleCoverage(section, rule.id, _leaf_texts(rule.when))
 
-        def wrap(section: str, rule: Rule) -> Rule:
-            if rule.id not in wrapped:
-                sink = RuleCoverage(section, rule.id, _leaf_texts(rule.when))
-                self.rules[(section, rule.id)] = sink
-                wrapped[rule.id] = Rule(rule.spec, _Recording(rule.when, sink))
-            return wrapped[rule.id]
-
-        def each(section: str, items: tuple[Rule, ...]) -> tuple[Rule, ...]:
-            return tuple(wrap(section, r) for r in items)
-
-        self.instrumented = dataclasses.replace(
-            rules,
-            classification=each("classification", rules.classification),
-            commitments=each("commitments", rules.commitments),
-            gates={k: wrap("gates", g) for k, g in rules.gates.items()},
-            stances=each("stances", rules.stances),
-            tensions=each("tensions", rules.tensions),
-            tensions_for={k: each("tensions", v) for k, v in rules.tensions_for.items()})
+    def add(self, report: Report) -> None:
+        """Count what one report (evaluated with explain on) tested; rules a scenario adds
+        itself (``add_commitment``) are not the rules file's and are left out."""
+        for entry in report.outcome.record:
+            if isinstance(entry, Tested) and entry.rule in self.rules:
+                self.rules[entry.rule].add(entry)
 
     def summary(self) -> dict[str, Any]:
         """Totals, per section and per rule, as JSON-ready data."""
-        rows = [self.rules[k] for k in sorted(self.rules, key=lambda k: (SECTIONS.index(k[0]), k[1]))]
+        rows = sorted(self.rules.values(), key=lambda r: (SECTIONS.index(r.section), r.id))
         sections = {}
         for s in SECTIONS:
             mine = [r for r in rows if r.section == s]

@@ -1,11 +1,16 @@
 """``cstosim explain``: why a conclusion arose, or why it did not and what would change that.
 
-``why`` filters the reasons the Report already records (rule, article, facts,
-leaf comparisons, the classification and the cascade step behind an
-obligation). ``why_not`` traces the commitment or classification rules that did
-not fire, lists the comparisons that failed with their values, and searches for
-the smallest change of facts or parameters that makes the conclusion arise, by
-re-evaluating the scenario with each candidate change. Pure: no I/O.
+Both are filters over what evaluation recorded. ``why`` picks a conclusion and
+the conclusions behind it out of the Report (rule, article, facts, leaf
+comparisons, the classification and the cascade step behind an obligation).
+``why_not`` evaluates with explain on and filters the record of every rule
+tested (:class:`~cstosim.report.Tested`, :class:`~cstosim.report.Considered`)
+for the rules that would have produced the conclusion: what kept each from
+holding, leaf by leaf (:meth:`~cstosim.conditions.Trace.blockers`), and the
+structural reasons (not in force, not a party). It then searches for the
+smallest change of facts or parameters that makes the conclusion arise, by
+evaluating the scenario with each candidate change. Pure: no I/O; the text is
+written by :mod:`cstosim.render.explain`.
 """
 
 from __future__ import annotations
@@ -16,16 +21,45 @@ from itertools import combinations
 from typing import Any, Literal
 
 from cstosim import model as m
-from cstosim.api import Scenario
+from cstosim.api import Scenario, conclusions
 from cstosim.compile import CompiledRules
-from cstosim.conditions import OPERATORS, LeafResult, jsonable
-from cstosim.engine import conclusions, trace_commitment, trace_label
+from cstosim.conditions import OPERATORS, LeafResult
 from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
-from cstosim.report import Report
+from cstosim.report import Classification, Considered, Obligation, Reason, Report, Tension, Tested, reason
 
 _WHERE = Location("<command line>")
 _OBLIGATION = re.compile(r"(?P<c>\w+):(?P<d>[A-Z]{3})->(?P<v>[A-Z]{3}):(?P<i>\w+)@(?P<n>\w+)\Z")
 _CLASSIFICATION = re.compile(r"(?P<i>\w+)@(?P<n>\w+)=(?P<label>\w+)\Z")
+
+
+@dataclass(frozen=True)
+class Why:
+    """A conclusion that arose and what it rests on: for an obligation, the chain of
+    cascade steps back to the incident and the classification that set it off."""
+
+    conclusion: Obligation | Tension | Classification
+    chain: tuple[Obligation, ...] = ()
+    classification: Classification | None = None
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A leaf comparison that kept a rule from holding, and the result it would need."""
+
+    rule: str
+    leaf: LeafResult
+    want: bool
+
+
+@dataclass(frozen=True)
+class Fix:
+    """One change of a fact or parameter: ``kind`` is `fact`, `request` or `parameter`."""
+
+    kind: str
+    field: str
+    value: Any
+    now: Any = None
+    incident: str | None = None
 
 
 @dataclass(frozen=True)
@@ -34,60 +68,31 @@ class WhyNot:
 
     target: str
     arose: bool
-    reasons: tuple[str, ...]
-    failed: tuple[LeafResult, ...]
-    fixes: tuple[str, ...]
+    reasons: tuple[Reason, ...]
+    blockers: tuple[Blocker, ...]
+    fixes: tuple[tuple[Fix, ...], ...]
 
 
-def _fmt(v: Any) -> str:
-    j = jsonable(v)
-    return ("true" if j else "false") if isinstance(j, bool) else str(j)
-
-
-def why(report: Report, ident: str) -> list[str]:
-    """The chain of rules, facts and articles behind one conclusion, as readable lines."""
+def why(report: Report, ident: str) -> Why:
+    """The conclusion ``ident`` and the conclusions it rests on."""
     obligations = {o.id: o for o in report.obligations}
     tensions = {t.id: t for t in report.tensions}
     classes = {c.id: c for c in report.classifications}
     if ident in obligations:
-        lines: list[str] = []
-        o = obligations.get(ident)
+        chain: list[Obligation] = []
+        o: Obligation | None = obligations[ident]
         while o is not None:
-            lines.append(f"{o.debtor} owes {o.creditor} {o.type} ({o.strength}) under "
-                         f"{o.treaty}, {o.article}: {o.meaning}")
-            lines.append(f"  source: {o.source}")
-            whose = "in the victim's opinion" if o.judged_by == "victim" else f"under {o.interpretation}"
-            lines.append(f"  because `{o.incident}` reads as `{o.label}` ({whose})")
-            lines += [f"  {'yes' if x.result else 'no '} {x.text}  [{_fmt(x.left)} vs {_fmt(x.right)}]"
-                      for x in o.leaves]
+            chain.append(o)
             if o.depth == 0:
-                c = classes.get(f"{o.incident}@{o.interpretation}")
-                if c is not None:
-                    lines += [f"`{o.incident}` is `{c.label}` under {c.interpretation} by rule "
-                              f"`{c.rule}`: {c.meaning}", f"  source: {c.source}"]
-                    lines += [f"  {'yes' if x.result else 'no '} {x.text}  "
-                              f"[{_fmt(x.left)} vs {_fmt(x.right)}]" for x in c.leaves]
                 break
-            lines.append(f"set off (cascade step {o.depth}) by:")
             o = obligations.get(o.via or "")
-        return lines
+        first = chain[-1]
+        cls = classes.get(f"{first.incident}@{first.interpretation}") if first.depth == 0 else None
+        return Why(chain[0], tuple(chain), cls)
     if ident in tensions:
-        t = tensions[ident]
-        lines = [f"[{t.severity}] {t.kind} between {', '.join(t.parties)}: {t.meaning}",
-                 f"  rule `{t.rule}`; source: {t.source}"]
-        lines += [f"  fact {k} = {_fmt(v)}" for k, v in t.facts]
-        lines += [f"  {'yes' if x.result else 'no '} {x.text}  [{_fmt(x.left)} vs {_fmt(x.right)}]"
-                  for x in t.leaves]
-        return lines
+        return Why(tensions[ident])
     if ident in classes:
-        c = classes[ident]
-        lines = [f"`{c.incident}` is `{c.label}` under {c.interpretation} by rule `{c.rule}`: "
-                 f"{c.meaning}", f"  source: {c.source}"]
-        if c.also_matched:
-            lines.append(f"  also matched (less severe or later): {', '.join(c.also_matched)}")
-        lines += [f"  {'yes' if x.result else 'no '} {x.text}  [{_fmt(x.left)} vs {_fmt(x.right)}]"
-                  for x in c.leaves]
-        return lines
+        return Why(classes[ident])
     raise CstosimError([Diagnostic("unknown_conclusion", _WHERE, f"no conclusion `{ident}` in the report",
                                    did_you_mean(ident, [*obligations, *tensions, *classes]))])
 
@@ -107,65 +112,105 @@ def why_not(rules: CompiledRules, scenario: Scenario, target: str, max_changes: 
             "`cst_art4_2010:RUS->ARM:syunik_2021@victim`, or INCIDENT@INTERPRETATION=LABEL")])
     match = ob or cl
     assert match is not None
-    _check_ids(rules, scenario, match.group("i"), match.group("n"), incidents)
+    iid, interp = match.group("i"), match.group("n")
+    _check_ids(rules, scenario, iid, interp, incidents)
+    out, _ = conclusions(rules, scenario, explain="full")
+    record = out.record
+    reasons: list[Reason] = []
+    blockers: list[Blocker]
     if ob:
-        if ob.group("c") not in {c.id for c in rules.commitments} | {
-                r.id for r in scenario.added_commitments}:
+        commitment, debtor, victim = ob.group("c"), ob.group("d"), ob.group("v")
+        known = {c.id: c for c in (*rules.commitments, *scenario.added_commitments)}
+        if commitment not in known:
             raise CstosimError([Diagnostic("unknown_commitment", _WHERE,
-                                           f"unknown commitment `{ob.group('c')}`",
-                                           did_you_mean(ob.group("c"), [c.id for c in rules.commitments]))])
-        if ob.group("d") not in rules.spec.states:
+                                           f"unknown commitment `{commitment}`",
+                                           did_you_mean(commitment, [c.id for c in rules.commitments]))])
+        if debtor not in rules.spec.states:
             raise CstosimError([Diagnostic("unknown_state", _WHERE,
-                                           f"unknown state `{ob.group('d')}` as the debtor",
-                                           did_you_mean(ob.group("d"), rules.spec.states))])
-        if incidents[ob.group("i")].target != ob.group("v"):
+                                           f"unknown state `{debtor}` as the debtor",
+                                           did_you_mean(debtor, rules.spec.states))])
+        inc = incidents[iid]
+        if inc.target != victim:
             raise CstosimError([Diagnostic(
-                "bad_target", _WHERE, f"`{ob.group('i')}` targets `{incidents[ob.group('i')].target}`, "
-                f"not `{ob.group('v')}`", "obligations from an incident are owed to its target")])
-        reasons, leaves = trace_commitment(rules, scenario, ob.group("c"), ob.group("d"),
-                                           ob.group("i"), ob.group("n"))
+                "bad_target", _WHERE, f"`{iid}` targets `{inc.target}`, not `{victim}`",
+                "obligations from an incident are owed to its target")])
+        arose = any(o.id == target for o in out.obligations)
+        c = known[commitment]
+        considered = next((x for x in record if isinstance(x, Considered) and x.depth == 0
+                           and (x.commitment, x.incident, x.interpretation) == (commitment, iid, interp)),
+                          None)
+        reasons = _structural(c, considered, debtor, inc)
+        blockers = _blockers(record, "commitment", rule=commitment, incident=iid,
+                             interpretation=interp, debtor=debtor, depth=0)
+        # Classification leaves are reached through the classification rules of the wanted label.
+        wanted = [b.leaf for b in blockers if b.leaf.text.startswith("classification.")]
+        pool = list(blockers)
+        for lab in _labels_satisfying(rules, wanted):
+            pool += _blockers(record, "classification", incident=iid, interpretation=interp,
+                              label=lab)
 
         def arises(sc: Scenario) -> bool:
-            out, _ = conclusions(rules, sc)
-            return any(o.id == target for o in out.obligations)
+            found, _ = conclusions(rules, sc)
+            return any(o.id == target for o in found.obligations)
     else:
         assert cl is not None
         label = cl.group("label")
         if label not in rules.labels:
             raise CstosimError([Diagnostic("unknown_label", _WHERE, f"unknown label `{label}`",
                                            did_you_mean(label, rules.labels))])
-        out0, _ = conclusions(rules, scenario, explain="full")
-        got = next(c for c in out0.classifications if c.id == f"{cl.group('i')}@{cl.group('n')}")
-        reasons = [f"`{got.incident}` is `{got.label}` under {got.interpretation} by rule `{got.rule}`"]
-        leaves = tuple(trace_label(rules, scenario, cl.group("i"), cl.group("n"), label))
+        got = next(x for x in out.classifications if x.id == f"{iid}@{interp}")
+        arose = got.label == label
+        reasons = [reason("classified_as", incident=got.incident, label=got.label,
+                          interpretation=got.interpretation, rule=got.rule)]
+        blockers = _blockers(record, "classification", incident=iid, interpretation=interp,
+                             label=label)
+        pool = list(blockers)
 
         def arises(sc: Scenario) -> bool:
-            out, _ = conclusions(rules, sc)
-            return any(c.id == f"{cl.group('i')}@{cl.group('n')}" and c.label == label
-                       for c in out.classifications)
+            found, _ = conclusions(rules, sc)
+            return any(x.id == f"{iid}@{interp}" and x.label == label for x in found.classifications)
 
-    if arises(scenario):
-        return WhyNot(target, True, ("it does arise; use --why",), (), ())
-    failed = tuple(x for x in leaves if not x.result)
-    # Classification leaves are reached through the classification rules of the wanted label.
-    pool = list(failed)
-    if ob and any(x.text.startswith("classification.") for x in failed):
-        wanted = [x for x in failed if x.text.startswith("classification.")]
-        for lab in _labels_satisfying(rules, wanted):
-            pool += [x for x in trace_label(rules, scenario, ob.group("i"), ob.group("n"), lab)
-                     if not x.result]
-    candidates = _candidates(pool, rules, scenario, match.group("i"), match.group("n"))
-    fixes: list[str] = []
+    if arose:
+        return WhyNot(target, True, (reason("it_arises"),), (), ())
+    candidates = _candidates(pool, rules, iid, interp)
+    fixes: list[tuple[Fix, ...]] = []
     for size in range(1, max_changes + 1):
         for combo in combinations(candidates, size):
-            sc = scenario
-            for _, apply in combo:
-                sc = apply(sc)
-            if arises(sc):
-                fixes.append(" and ".join(desc for desc, _ in combo))
+            if arises(_applied(scenario, combo)):
+                fixes.append(combo)
         if fixes:
             break
-    return WhyNot(target, False, tuple(reasons), failed, tuple(dict.fromkeys(fixes)))
+    return WhyNot(target, False, tuple(reasons), tuple(blockers), tuple(dict.fromkeys(fixes)))
+
+
+def _blockers(record: tuple[Any, ...], kind: str, rule: str | None = None,
+              **subject: Any) -> list[Blocker]:
+    """What kept each recorded test of ``kind`` on ``subject`` from holding."""
+    out: list[Blocker] = []
+    for t in record:
+        if isinstance(t, Tested) and t.kind == kind and (rule is None or t.rule == rule) \
+                and t.about(**subject):
+            out += [Blocker(t.rule, leaf, want) for leaf, want in t.trace.blockers()]
+    return out
+
+
+def _structural(c: Any, considered: Considered | None, debtor: str, inc: m.Incident) -> list[Reason]:
+    """Why a commitment could not bind ``debtor`` towards the incident's target."""
+    d = inc.start
+    out: list[Reason] = []
+    if not c.in_force(d):
+        out.append(reason("commitment_not_in_force", commitment=c.id, date=d, start=c.start,
+                          until=c.until))
+    bound = considered.bound if considered is not None else ()
+    if considered is None or inc.target not in bound:
+        out.append(reason("victim_not_bound", victim=inc.target, commitment=c.id, date=d))
+    if c.owed_by == "actor" and debtor != inc.actor:
+        out.append(reason("owed_by_actor_only", commitment=c.id, actor=inc.actor, debtor=debtor))
+    elif considered is not None and c.in_force(d) and debtor not in bound:
+        out.append(reason("debtor_not_bound", debtor=debtor, commitment=c.id, date=d))
+    if c.owed_by == "other_parties" and debtor in (inc.target, inc.actor):
+        out.append(reason("no_self_assistance", debtor=debtor))
+    return out
 
 
 def _check_ids(rules: CompiledRules, scenario: Scenario, incident: str, interp: str,
@@ -207,29 +252,34 @@ def _compare(a: Any, op: str, b: Any) -> bool:
         return False
 
 
-_Change = tuple[str, Any]
+_NEGATED = {"==": "!=", "!=": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<",
+            "in": "not_in", "not_in": "in"}
+_SETTABLE = frozenset(m.Incident.model_fields) - {"id", "actor", "target", "locations", "start",
+                                                  "end", "requests", "source", "note"}
 
 
-def _candidates(failed: list[LeafResult], rules: CompiledRules, scenario: Scenario,
-                incident: str, interp: str) -> list[_Change]:
-    """Single changes of a fact or a parameter that would make one failed comparison hold."""
-    out: dict[str, Any] = {}
-    fixed_by_reading = set(rules.spec.interpretations[interp].params)
-    for x in failed:
-        parts = x.text.split(None, 2)
-        path, op = parts[0], parts[1]
-        value = _satisfying(op, x.left, x.right)
+def _candidates(blockers: list[Blocker], rules: CompiledRules, incident: str,
+                interp: str) -> list[Fix]:
+    """Single changes of a fact or a parameter that would make one blocking comparison
+    give the result it needs."""
+    out: dict[tuple[str, str], Fix] = {}
+    fixed_by_reading = set(rules.program.interpretations[interp].params)
+    for b in blockers:
+        x = b.leaf
+        path, op = x.text.split(None, 2)[:2]
+        value = _satisfying(op if b.want else _NEGATED[op], x.left, x.right)
         if value is None:
             continue
         root, field = path.split(".")
         if root == "incident":
-            apply = _fact_change(incident, field, value)
-            if apply is not None:
-                out.setdefault(_fact_text(incident, field, value), apply)
+            if field in ("requested_art2", "requested_art4"):
+                if value:
+                    out.setdefault(("request", field), Fix("request", field, True, x.left, incident))
+            elif field in _SETTABLE:
+                out.setdefault(("fact", field), Fix("fact", field, value, x.left, incident))
         elif root == "params" and field not in fixed_by_reading:
-            out.setdefault(f"parameter `{field}` were {_fmt(value)} (now {_fmt(x.left)})",
-                           _param_change(field, value))
-    return sorted(out.items())
+            out.setdefault(("parameter", field), Fix("parameter", field, value, x.left))
+    return [out[k] for k in sorted(out)]
 
 
 def _satisfying(op: str, left: Any, right: Any) -> Any:
@@ -241,40 +291,27 @@ def _satisfying(op: str, left: Any, right: Any) -> Any:
     return None
 
 
-def _fact_text(incident: str, field: str, value: Any) -> str:
-    if field in ("requested_art2", "requested_art4") and value:
-        return f"the target had requested assistance under Art. {field[-1]} in `{incident}`"
-    return f"`{incident}` had {field.replace('_', ' ')} = {_fmt(value)}"
-
-
-def _fact_change(incident: str, field: str, value: Any) -> Any:
-    settable = set(m.Incident.model_fields) - {"id", "actor", "target", "locations", "start", "end",
-                                                 "requests", "source", "note"}
-    if field not in settable and field not in ("requested_art2", "requested_art4"):
-        return None
-
-    def apply(sc: Scenario) -> Scenario:
+def _applied(scenario: Scenario, fixes: tuple[Fix, ...]) -> Scenario:
+    """The scenario with each fix made."""
+    spec = scenario.spec
+    for fix in fixes:
+        if fix.kind == "parameter":
+            spec = spec.model_copy(update={"params": {**spec.params, fix.field: fix.value}})
+            continue
         events = []
-        for e in sc.spec.events:
-            if e.incident and e.incident.id == incident:
+        for e in spec.events:
+            if e.incident and e.incident.id == fix.incident:
                 inc = e.incident
-                if field.startswith("requested_"):
-                    article: Literal["art2", "art4"] = "art2" if field.endswith("2") else "art4"
+                if fix.kind == "request":
+                    article: Literal["art2", "art4"] = "art2" if fix.field.endswith("2") else "art4"
                     update: dict[str, Any] = {"requests": [*inc.requests, m.Request(
                         article=article, date=inc.start)]}
                 else:
-                    update = {field: int(value) if isinstance(getattr(inc, field), int) and not
-                              isinstance(getattr(inc, field), bool) else value}
+                    current = getattr(inc, fix.field)
+                    whole = isinstance(current, int) and not isinstance(current, bool)
+                    update = {fix.field: int(fix.value) if whole else fix.value}
                 e = m.Event(incident=inc.model_copy(update=update))
             events.append(e)
-        return Scenario(sc.spec.model_copy(update={"events": events}), sc.file, sc.added_commitments)
+        spec = spec.model_copy(update={"events": events})
+    return scenario.with_spec(spec)
 
-    return apply
-
-
-def _param_change(field: str, value: Any) -> Any:
-    def apply(sc: Scenario) -> Scenario:
-        return Scenario(sc.spec.model_copy(update={"params": {**sc.spec.params, field: value}}),
-                        sc.file, sc.added_commitments)
-
-    return apply

@@ -18,11 +18,15 @@ from itertools import pairwise
 import yaml
 
 from cstosim import model as m
-from cstosim.api import Scenario, scenario_from_text
-from cstosim.compile import CompiledRules, Rule
-from cstosim.engine import World, conclusions, decide, evaluate, outcome
+from cstosim import program as pg
+from cstosim.admissions import decide
+from cstosim.api import Scenario, conclusions, evaluate, scenario_from_text
+from cstosim.compile import CompiledRules, case_of
 from cstosim.errors import CstosimError
+from cstosim.evaluate import run
+from cstosim.render.json import report_text
 from cstosim.report import Outcome, Stance
+from cstosim.world import World
 
 Check = Callable[[CompiledRules, Scenario], list[str]]
 
@@ -50,8 +54,8 @@ def _fingerprint(out: Outcome) -> str:
 
 
 def determinism(rules: CompiledRules, sc: Scenario) -> list[str]:
-    first = evaluate(rules, sc).to_json_text()
-    second = evaluate(rules, sc).to_json_text()
+    first = report_text(evaluate(rules, sc))
+    second = report_text(evaluate(rules, sc))
     return [] if first == second else ["two evaluations of the same scenario differ"]
 
 
@@ -73,7 +77,7 @@ def classification_total(rules: CompiledRules, sc: Scenario) -> list[str]:
 def classification_unambiguous(rules: CompiledRules, sc: Scenario) -> list[str]:
     if not rules.overlap_forbidden():
         return []
-    label_of = {r.id: r.spec.label for r in rules.classification}
+    label_of = {r.id: r.label for r in rules.classification}
     out, _ = conclusions(rules, sc)
     bad = []
     for c in out.classifications:
@@ -145,7 +149,7 @@ def tier_order(rules: CompiledRules, sc: Scenario) -> list[str]:
 
 def obligation_backed(rules: CompiledRules, sc: Scenario) -> list[str]:
     out, world = conclusions(rules, sc)
-    commitments: dict[str, Rule] = {c.id: c for c in world.commitments}
+    commitments: dict[str, pg.Commitment] = {c.id: c for c in world.commitments}
     dates = {e.incident.id: e.incident.start for e in sc.spec.events if e.incident}
     bad = []
     for o in out.obligations:
@@ -154,7 +158,7 @@ def obligation_backed(rules: CompiledRules, sc: Scenario) -> list[str]:
         if c is None:
             bad.append(f"`{o.id}` rests on no commitment")
             continue
-        if not world.in_force(c, d):
+        if not c.in_force(d):
             bad.append(f"`{o.id}` rests on `{c.id}`, not in force on {d}")
         if o.debtor == o.creditor or (o.type == "defence" and o.against == o.debtor):
             bad.append(f"`{o.id}`: a state owes defence to or against itself")
@@ -164,10 +168,11 @@ def obligation_backed(rules: CompiledRules, sc: Scenario) -> list[str]:
     return bad
 
 
-def _bound(world: World, c: Rule, state: str, d: dt.date) -> bool:
-    p = c.spec.parties
+def _bound(world: World, c: pg.Commitment, state: str, d: dt.date) -> bool:
+    p = c.parties
     if p.states is not None:
         return state in p.states
+    assert p.body is not None and p.tier is not None
     x = world.holding(state, p.body, d)
     return (x is not None and x.tier == p.tier and x.status in ("active", "frozen")
             and world.tier_in_force(p.body, p.tier, d))
@@ -179,7 +184,7 @@ def veto_blocks(rules: CompiledRules, sc: Scenario) -> list[str]:
     for a in out.admissions:
         if a.decision_rule != "consensus" or a.procedure is None:
             continue
-        proc = rules.spec.procedures[a.procedure]
+        proc = rules.program.procedures[a.procedure]
         for i, s in enumerate(a.stances):
             if s.stance == "object":
                 continue
@@ -215,8 +220,11 @@ def what_if_neutrality(rules: CompiledRules, sc: Scenario) -> list[str]:
     plain = sc.spec.model_copy(update={"changes": [], "params": {}})
     names = tuple(plain.interpretations or tuple(rules.spec.interpretations))
     params = dict(rules.params)
-    whatif = outcome(rules, plain, (), params, True, "off", names)
-    baseline = outcome(rules, plain, (), params, False, "off", names)
+    case = case_of(plain, sc.file, ())
+    whatif, _ = run(rules.program, case, params, with_changes=True, explain="off",
+                    interpretations=names)
+    baseline, _ = run(rules.program, case, params, with_changes=False, explain="off",
+                      interpretations=names)
     return [] if _fingerprint(whatif) == _fingerprint(baseline) else [
         "a scenario with no changes and no parameter overrides differs from the baseline"]
 

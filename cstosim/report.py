@@ -1,23 +1,69 @@
 """The Report: every conclusion of an evaluation, with its reasons, as data.
 
-The JSON shape is versioned by :data:`REPORT_VERSION` and documented in
-``docs/report.md``. Lists are sorted so that the same input gives
-byte-identical JSON.
+Conclusions and their reasons are data here; :mod:`cstosim.render` writes them
+as text, Markdown, JSON (versioned by :data:`REPORT_VERSION`, documented in
+``docs/report.md``) or pictures. Lists are sorted so that the same input gives
+byte-identical output.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from cstosim.conditions import LeafResult, jsonable
+from cstosim.conditions import LeafResult, Trace
 
 REPORT_VERSION = 1
 
 
-def _leaves(leaves: tuple[LeafResult, ...]) -> list[dict[str, Any]]:
-    return [leaf.to_json() for leaf in leaves]
+@dataclass(frozen=True)
+class Reason:
+    """A reason, a note or a cause as data: a stable code and its fields. The renderers
+    (:mod:`cstosim.render.sentences`) write the sentence."""
+
+    code: str
+    fields: tuple[tuple[str, Any], ...] = ()
+
+    def __getitem__(self, key: str) -> Any:
+        return dict(self.fields)[key]
+
+
+def reason(code: str, **fields: Any) -> Reason:
+    return Reason(code, tuple(fields.items()))
+
+
+@dataclass(frozen=True)
+class Tested:
+    """One rule tested on one subject during an evaluation (recorded when explain is on):
+    the rule, what it was tested on, and the condition as evaluated."""
+
+    kind: str  # classification | commitment | gate | stance | tension
+    rule: str
+    subject: tuple[tuple[str, Any], ...]
+    trace: Trace
+
+    def about(self, **want: Any) -> bool:
+        have = dict(self.subject)
+        return all(have.get(k) == v for k, v in want.items())
+
+
+@dataclass(frozen=True)
+class Considered:
+    """A commitment looked at for an incident's victim (recorded when explain is on): whether
+    it was in force, whom it bound, and who could owe it."""
+
+    commitment: str
+    incident: str
+    interpretation: str
+    victim: str
+    actor: str | None
+    depth: int
+    in_force: bool
+    bound: tuple[str, ...]
+    debtors: tuple[str, ...]
+
+
+Record = Tested | Considered
 
 
 @dataclass(frozen=True)
@@ -29,10 +75,6 @@ class GateResult:
     failing: tuple[str, ...] = ()
     leaves: tuple[LeafResult, ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
-        return {"gate": self.gate, "passed": self.passed, "meaning": self.meaning,
-                "source": self.source, "failing": list(self.failing),
-                "leaves": _leaves(self.leaves)}
 
 
 @dataclass(frozen=True)
@@ -43,9 +85,6 @@ class Stance:
     meaning: str
     leaves: tuple[LeafResult, ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
-        return {"decider": self.decider, "stance": self.stance, "rule": self.rule,
-                "meaning": self.meaning, "leaves": _leaves(self.leaves)}
 
 
 @dataclass(frozen=True)
@@ -64,21 +103,12 @@ class Admission:
     blocking: tuple[str, ...]
     admitted: bool
     rights: tuple[str, ...]
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]
 
     @property
     def gates_failed(self) -> tuple[str, ...]:
         return tuple(g.gate for g in self.gates if not g.passed)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "state": self.state, "body": self.body, "tier": self.tier,
-                "date": self.date, "tier_in_force": self.tier_in_force,
-                "gates": [g.to_json() for g in self.gates],
-                "stances": [s.to_json() for s in self.stances],
-                "procedure": self.procedure, "decision_rule": self.decision_rule,
-                "decision": self.decision, "blocking": list(self.blocking),
-                "admitted": self.admitted, "rights": list(self.rights),
-                "reasons": list(self.reasons)}
 
 
 @dataclass(frozen=True)
@@ -98,11 +128,6 @@ class Classification:
     def id(self) -> str:
         return f"{self.incident}@{self.interpretation}"
 
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "incident": self.incident, "interpretation": self.interpretation,
-                "holder": self.holder, "label": self.label, "rank": self.rank,
-                "rule": self.rule, "meaning": self.meaning, "source": self.source,
-                "also_matched": list(self.also_matched), "leaves": _leaves(self.leaves)}
 
 
 @dataclass(frozen=True)
@@ -127,14 +152,6 @@ class Obligation:
     source: str
     leaves: tuple[LeafResult, ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "commitment": self.commitment, "type": self.type,
-                "strength": self.strength, "military": self.military, "debtor": self.debtor,
-                "creditor": self.creditor, "against": self.against, "incident": self.incident,
-                "interpretation": self.interpretation, "judged_by": self.judged_by,
-                "label": self.label, "cascade_depth": self.depth, "via": self.via,
-                "treaty": self.treaty, "article": self.article, "meaning": self.meaning,
-                "source": self.source, "leaves": _leaves(self.leaves)}
 
 
 @dataclass(frozen=True)
@@ -151,12 +168,6 @@ class Tension:
     facts: tuple[tuple[str, Any], ...] = ()
     leaves: tuple[LeafResult, ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "rule": self.rule, "kind": self.kind, "severity": self.severity,
-                "parties": list(self.parties), "context": self.context,
-                "interpretation": self.interpretation, "meaning": self.meaning,
-                "source": self.source, "facts": {k: jsonable(v) for k, v in self.facts},
-                "leaves": _leaves(self.leaves)}
 
 
 @dataclass(frozen=True)
@@ -167,14 +178,15 @@ class Outcome:
     classifications: tuple[Classification, ...] = ()
     obligations: tuple[Obligation, ...] = ()
     tensions: tuple[Tension, ...] = ()
-    notes: tuple[str, ...] = ()
+    notes: tuple[Reason, ...] = ()
+    record: tuple[Record, ...] = ()  # what was tested, when explain is on
 
 
 @dataclass(frozen=True)
 class Difference:
     """What the what-if changes relative to the baseline, and why."""
 
-    causes: tuple[str, ...]
+    causes: tuple[Reason, ...]
     obligations_appeared: tuple[str, ...]
     obligations_vanished: tuple[Obligation, ...]
     tensions_appeared: tuple[str, ...]
@@ -188,14 +200,6 @@ class Difference:
                     or self.tensions_vanished or self.admissions_changed
                     or self.classifications_changed)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"causes": list(self.causes),
-                "obligations": {"appeared": list(self.obligations_appeared),
-                                "vanished": [o.to_json() for o in self.obligations_vanished]},
-                "tensions": {"appeared": list(self.tensions_appeared),
-                             "vanished": [t.to_json() for t in self.tensions_vanished]},
-                "admissions_changed": list(self.admissions_changed),
-                "classifications_changed": list(self.classifications_changed)}
 
 
 @dataclass(frozen=True)
@@ -229,22 +233,4 @@ class Report:
     def tensions(self) -> tuple[Tension, ...]:
         return self.outcome.tensions
 
-    def to_json(self) -> dict[str, Any]:
-        o = self.outcome
-        return {
-            "report_version": REPORT_VERSION,
-            "scenario": {"name": self.scenario, "file": self.scenario_file, "as_of": self.as_of},
-            "rules": {"name": self.rules, "file": self.rules_file},
-            "interpretations": list(self.interpretations),
-            "explain": self.explain,
-            "params": {k: v for k, v in self.params},
-            "admissions": [a.to_json() for a in o.admissions],
-            "classifications": [c.to_json() for c in o.classifications],
-            "obligations": [x.to_json() for x in o.obligations],
-            "tensions": [t.to_json() for t in o.tensions],
-            "notes": list(o.notes),
-            "difference": self.difference.to_json(),
-        }
 
-    def to_json_text(self) -> str:
-        return json.dumps(self.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -48,6 +48,7 @@ from hypothesis import strategies as st
 
 import cstosim
 from cstosim.errors import CstosimError
+from cstosim.render.json import report_text
 
 ROOT = Path(__file__).resolve().parent.parent
 CRASH_DIR = Path(__file__).resolve().parent / "fuzz_crashes"
@@ -314,7 +315,7 @@ def _exercise(rules: Any, scenario: Any) -> None:
     report = cstosim.evaluate(rules, scenario, explain="full")
     for fmt in ("table", "json", "markdown"):
         cstosim.render(report, fmt)
-    report.to_json_text()
+    report_text(report)
     if scenario.spec.expect is not None:
         cstosim.check_expectations(report, scenario.spec.expect)
 

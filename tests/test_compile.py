@@ -12,6 +12,7 @@ import cstosim
 from cstosim.compile import CompiledRules
 from cstosim.errors import CstosimError, Diagnostic
 from cstosim.properties import BY_ID
+from cstosim.render.sentences import texts
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_TEXT = (ROOT / "rules.yaml").read_text(encoding="utf-8")
@@ -757,7 +758,7 @@ def test_a_parameter_read_outside_the_readings_stays_a_cause(tmp_path: Path) -> 
     scenario = cstosim.load_scenario(ROOT / "scenarios" / "syunik_gegharkunik_2021.yaml", rules)[1]
     report = cstosim.evaluate(rules, scenario, params={"accept_host_framing": True},
                               interpretations=("secretariat", "victim"))
-    assert report.difference.causes == ("parameter `accept_host_framing` = true (default false)",)
+    assert texts(report.difference.causes) == ["parameter `accept_host_framing` = true (default false)"]
     assert report.difference.tensions_vanished
     assert not report.outcome.notes
 
@@ -767,7 +768,7 @@ def test_rules_without_cascade_depth_say_so_in_the_report(rules: CompiledRules) 
     compiled = cstosim.rules_from_text(text, "r.yaml")
     scenario = cstosim.load_scenario(ROOT / "scenarios" / "syunik_gegharkunik_2021.yaml", compiled)[1]
     report = cstosim.evaluate(compiled, scenario)
-    assert any("no `cascade_depth`" in n for n in report.outcome.notes)
+    assert any("no `cascade_depth`" in n for n in texts(report.outcome.notes))
     assert not any(o.depth for o in report.obligations)
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cstosim.conditions import BOOL, DATE, NUM, Compiler, Condition, LeafResult, enum
+from cstosim.conditions import BOOL, DATE, NUM, Compiler, Condition, enum
 from cstosim.errors import Diagnostic, Location
 
 SCHEMA = {"incident.killed": NUM, "incident.border_delimited": BOOL, "incident.start": DATE,
@@ -46,9 +46,9 @@ def test_compiled_conditions_agree_with_python(killed: int, limit: int, delimite
     c = ctx(killed, delimited, "border_incident", limit)
     expected = (killed >= limit and delimited) or False
     assert cond.test(c) is expected
-    trace: list[LeafResult] = []
-    assert cond.trace(c, trace) is expected
-    assert [t.text for t in trace] == ["incident.killed >= params.limit",
+    trace = cond.record(c)
+    assert trace.result is expected
+    assert [t.text for t in trace.leaves()] == ["incident.killed >= params.limit",
                                        "incident.border_delimited == true",
                                        "classification.label in [border_incident]"]
 
@@ -103,3 +103,22 @@ def test_hostile_text_is_refused_or_inert(text: str, tmp_path: Any) -> None:
     assert not (tmp_path / "cstosim-pwned").exists()
     import os.path
     assert not os.path.exists("/tmp/cstosim-pwned")
+
+
+def test_blockers_keep_the_structure() -> None:
+    # any: [all: [killed >= limit, delimited], not: label in [border_incident]]
+    cond = compile_ok({"any": [{"all": ["incident.killed >= params.limit",
+                                        "incident.border_delimited == true"]},
+                               {"not": "classification.label in [border_incident]"}]})
+    # Both alternatives fail: the failing leaf of the `all`, and the negated leaf that holds.
+    blockers = cond.record(ctx(0, True, "border_incident", 5)).blockers()
+    assert [(b.text, want) for b, want in blockers] == [
+        ("incident.killed >= params.limit", True),
+        ("classification.label in [border_incident]", False)]
+    # One alternative holds: nothing blocks, although `killed >= limit` is false.
+    trace = cond.record(ctx(0, True, "aggression", 5))
+    assert trace.result and not trace.blockers()
+    assert [x.result for x in trace.leaves()] == [False, True, False]
+    # Wanting it false lists what holds in every alternative that holds.
+    assert [(b.text, w) for b, w in trace.blockers(want=False)] == [
+        ("classification.label in [border_incident]", True)]

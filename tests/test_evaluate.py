@@ -8,11 +8,13 @@ from pathlib import Path
 
 from helpers import incident_yaml, labels, run, scenario_text
 
-from cstosim.api import DEFAULT_RULES, load_rules, scenario_from_text
+from cstosim.admissions import decide
+from cstosim.api import DEFAULT_RULES, conclusions, load_rules, scenario_from_text
 from cstosim.compile import CompiledRules
-from cstosim.engine import World, conclusions, decide
-from cstosim.model import Procedure
+from cstosim.program import Procedure
+from cstosim.render.sentences import texts
 from cstosim.report import Stance
+from cstosim.world import World
 
 
 def application(state: str, body: str, tier: str, date: str, aid: str = "app") -> str:
@@ -23,7 +25,7 @@ def application(state: str, body: str, tier: str, date: str, aid: str = "app") -
 
 
 def test_membership_history_answers_as_of_any_date(rules: CompiledRules) -> None:
-    w = World(rules, None, (), [])
+    w = World(rules.program)
     members = lambda d: [x.state for x in w.body_members("CSTO", dt.date.fromisoformat(d))]  # noqa: E731 - local shorthand
     assert members("1995-01-01") == ["ARM", "AZE", "BLR", "GEO", "KAZ", "KGZ", "RUS", "TJK", "UZB"]
     assert members("2000-01-01") == ["ARM", "BLR", "KAZ", "KGZ", "RUS", "TJK"]
@@ -37,19 +39,19 @@ def test_leave_ends_the_records_that_continue_a_membership(rules: CompiledRules)
     # Armenia's recorded freeze (2024) continues its membership; leaving in 2023 ends both.
     sc = scenario_text("2025-01-01", changes="  - leave: {state: ARM, body: CSTO, on: 2023-01-01}\n")
     assert not run(rules, sc).outcome.notes
-    w = World(rules, scenario_from_text(sc, rules).spec, (), [])
+    w = World(rules.program, scenario_from_text(sc, rules).case.changes)
     assert w.holding("ARM", "CSTO", dt.date(2023, 6, 1)) is None
     assert w.holding("ARM", "CSTO", dt.date(2024, 6, 1)) is None
     # A return after a gap is a separate accession and stays: Uzbekistan, out 1999, back 2006.
-    w = World(rules, scenario_from_text(scenario_text(
-        "2025-01-01", changes="  - leave: {state: UZB, body: CSTO, on: 1998-01-01}\n"), rules).spec, (), [])
+    w = World(rules.program, scenario_from_text(scenario_text(
+        "2025-01-01", changes="  - leave: {state: UZB, body: CSTO, on: 1998-01-01}\n"), rules).case.changes)
     assert w.holding("UZB", "CSTO", dt.date(1998, 6, 1)) is None
     assert w.holding("UZB", "CSTO", dt.date(2008, 1, 1)) is not None
 
 
 def _world(rules: CompiledRules, changes: str) -> World:
-    return World(rules, scenario_from_text(scenario_text("2025-01-01", changes=changes), rules).spec,
-                 (), [])
+    return World(rules.program,
+                 scenario_from_text(scenario_text("2025-01-01", changes=changes), rules).case.changes)
 
 
 def test_leave_keeps_a_later_change_of_tier(rules: CompiledRules) -> None:
@@ -77,7 +79,7 @@ def test_the_first_adoption_of_a_tier_counts(rules: CompiledRules) -> None:
 
 
 def test_relations_are_dated(rules: CompiledRules) -> None:
-    w = World(rules, None, (), [])
+    w = World(rules.program)
     assert not w.pair("ARM", "PAK", dt.date(2021, 7, 1)).diplomatic_relations
     assert w.pair("ARM", "PAK", dt.date(2025, 9, 1)).diplomatic_relations
     past = w.pair("PAK", "RUS", dt.date(2021, 7, 1))
@@ -126,7 +128,7 @@ def test_suspended_member_does_not_decide(rules: CompiledRules) -> None:
 
 def test_consensus_semantics_for_abstention_and_absence() -> None:
     def proc(abst: str, absent: str) -> Procedure:
-        return Procedure(rule="consensus", abstention=abst, absence=absent, meaning="m", source="s")
+        return Procedure("p", "consensus", "blocks", abst, absent)
 
     stances = [Stance("A", "support", "r", ""), Stance("B", "abstain", "r", ""),
                Stance("C", "absent", "r", "")]
@@ -145,13 +147,13 @@ def test_admitted_state_holds_the_tier_for_later_events(rules: CompiledRules) ->
     r = run(rules, scenario_text(
         "2021-07-07", events, "  - adopt_tier: {body: PA_CSTO, tier: partner, on: 2021-07-01}\n"))
     assert [a.admitted for a in r.admissions] == [True, False]
-    assert "already actively holds `partner`" in r.admissions[1].reasons[0]
+    assert "already actively holds `partner`" in texts(r.admissions[1].reasons)[0]
 
 
 def test_applying_for_a_lower_tier_never_demotes_a_member(rules: CompiledRules) -> None:
     sc = scenario_text("2021-07-07", application("KAZ", "CSTO", "observer", "2021-07-05"))
     (a,) = run(rules, sc).admissions
-    assert not a.admitted and any("would not raise" in x for x in a.reasons)
+    assert not a.admitted and any("would not raise" in x for x in texts(a.reasons))
     _, world = conclusions(rules, scenario_from_text(sc, rules))
     held = world.holding("KAZ", "CSTO", dt.date(2021, 7, 6))
     assert held is not None and held.tier == "member"
@@ -161,7 +163,7 @@ def test_a_suspended_member_may_apply_for_readmission(rules: CompiledRules) -> N
     # Uzbekistan's CSTO membership has been suspended since 2012; applying again is not a demotion.
     sc = scenario_text("2021-07-07", application("UZB", "CSTO", "member", "2021-07-05"))
     (a,) = run(rules, sc).admissions
-    assert not any("already actively holds" in x for x in a.reasons)
+    assert not any("already actively holds" in x for x in texts(a.reasons))
     assert a.decision != "not_applicable" and a.stances
 
 
@@ -174,7 +176,7 @@ def test_tier_without_procedure_says_why_no_one_can_admit(tmp_path: Path) -> Non
     rules = load_rules(f)
     first = next(t for t, spec in rules.spec.bodies["CSTO"].tiers.items() if spec.procedure is None)
     r = run(rules, scenario_text("2021-07-07", application("SRB", "CSTO", first, "2021-07-05")))
-    assert any("no admission procedure" in x for x in r.admissions[0].reasons)
+    assert any("no admission procedure" in x for x in texts(r.admissions[0].reasons))
 
 
 def test_candidacy_tensions_compare_equal_across_join_and_application(rules: CompiledRules) -> None:
@@ -214,7 +216,7 @@ def test_parameter_override_changes_the_treaty_reading(rules: CompiledRules) -> 
     changed = run(rules, text, params={"occupation_min_days": 30})
     assert labels(changed)["treaty_text"] == "border_incident"
     diff = changed.difference
-    assert any("occupation_min_days" in c for c in diff.causes)
+    assert any("occupation_min_days" in c for c in texts(diff.causes))
     assert diff.classifications_changed
 
 
@@ -327,7 +329,7 @@ def test_join_change_appears_in_the_difference(rules: CompiledRules) -> None:
     r = run(rules, scenario_text(
         "2021-07-10", changes="  - join: {state: AZE, body: CSTO, tier: member, on: 2021-07-08}\n"))
     assert any(t.startswith("candidate_in_conflict_with_member") for t in r.difference.tensions_appeared)
-    assert r.difference.causes == ("change: `AZE` joins `CSTO` as `member` on 2021-07-08",)
+    assert texts(r.difference.causes) == ["change: `AZE` joins `CSTO` as `member` on 2021-07-08"]
 
 
 def test_empty_what_if_matches_the_baseline(rules: CompiledRules) -> None:
@@ -338,7 +340,7 @@ def test_empty_what_if_matches_the_baseline(rules: CompiledRules) -> None:
 def test_ineffective_change_is_noted(rules: CompiledRules) -> None:
     r = run(rules, scenario_text(
         changes="  - leave: {state: PAK, body: CSTO, on: 2021-07-01}\n"))
-    assert r.outcome.notes and "did nothing" in r.outcome.notes[0]
+    assert r.outcome.notes and "did nothing" in texts(r.outcome.notes)[0]
 
 
 def test_explain_levels_record_leaves(rules: CompiledRules) -> None:

@@ -17,10 +17,10 @@ import pytest
 import z3  # the `prove` extra; `dev` includes it, so CI runs these
 from typer.testing import CliRunner
 
-from cstosim import model as m
+from cstosim import program as pg
+from cstosim.admissions import decide
 from cstosim.api import DEFAULT_RULES, load_rules, rules_from_text
 from cstosim.cli import app
-from cstosim.engine import decide
 from cstosim.prove import PROOF_IDS, _incident_domain, _Reading, formula, prove_rules
 from cstosim.report import Stance
 
@@ -194,7 +194,7 @@ def test_symbolic_classification_matches_the_engine() -> None:
                 got = z3.is_true(z3.simplify(z3.substitute(r.matched[rule.id], *sub)))
                 assert got == hit, (name, rule.id, facts)
                 if hit:
-                    expected_rank = max(expected_rank, rules.rank[rule.spec.label])
+                    expected_rank = max(expected_rank, rules.rank[rule.label])
             assert z3.simplify(z3.substitute(r.rank, *sub)).as_long() == expected_rank
             # The domain admits every real incident.
             assert all(z3.is_true(z3.simplify(z3.substitute(c, *sub))) for c in _incident_domain(r.v))
@@ -222,8 +222,8 @@ def test_in_and_not_in_leaves_translate() -> None:
 def test_stay_out_and_veto_proofs_agree_with_decide(objection: str, abstention: str,
                                                     absence: str) -> None:
     """The proofs fail exactly when engine.decide shows the flaw on some three stances."""
-    proc = m.Procedure(rule="consensus", objection=objection, abstention=abstention, absence=absence,
-                       meaning="m.", source="s.")
+    proc = pg.Procedure(id="p", rule="consensus", objection=objection, abstention=abstention,
+                        absence=absence)
     veto_broken = stay_broken = False
     for combo in itertools.product(["support", "object", "abstain", "absent"], repeat=3):
         outcome = decide(proc, [Stance(f"M{i}", s, None, "") for i, s in enumerate(combo)])[0]

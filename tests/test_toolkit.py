@@ -15,12 +15,17 @@ from typer.testing import CliRunner
 import cstosim
 from cstosim.cli import app
 from cstosim.compile import CompiledRules
-from cstosim.explain import why, why_not
+from cstosim.explain import WhyNot, why, why_not
+from cstosim.render.explain import fix_text, why_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 SYUNIK = ROOT / "scenarios" / "syunik_gegharkunik_2021.yaml"
 AZE_MEMBER = ROOT / "scenarios" / "azerbaijan_csto_member.yaml"
 runner = CliRunner()
+
+
+def fixes(result: WhyNot) -> list[str]:
+    return [" and ".join(fix_text(f) for f in combo) for combo in result.fixes]
 
 
 def invoke(*args: str | Path) -> tuple[int, str, str]:
@@ -36,7 +41,7 @@ def test_why_follows_a_cascade_back_to_the_incident(rules: CompiledRules) -> Non
     report = cstosim.evaluate(rules, sc)
     target = next(o for o in report.obligations if o.commitment == "nato_art4"
                   and o.interpretation == "victim")
-    text = "\n".join(why(report, target.id))
+    text = "\n".join(why_lines(why(report, target.id)))
     assert "North Atlantic Treaty, Art. 4" in text
     assert "Shusha Declaration" in text and "Art. 4 (as amended)" in text
     assert "set off (cascade step 2)" in text and "set off (cascade step 1)" in text
@@ -47,9 +52,11 @@ def test_why_not_names_the_missing_request(rules: CompiledRules) -> None:
     _, sc = cstosim.load_scenario(SYUNIK, rules)
     result = why_not(rules, sc, "cst_art4_2010:RUS->ARM:syunik_2021@victim")
     assert not result.arose
-    assert [x.text for x in result.failed] == ["incident.requested_art4 == true",
-                                               "params.art4_requires_request == false"]
-    assert "the target had requested assistance under Art. 4 in `syunik_2021`" in result.fixes
+    # Both alternatives of the commitment's `any` fail, and each is named with its rule.
+    assert [(b.rule, b.leaf.text, b.want) for b in result.blockers] == [
+        ("cst_art4_2010", "incident.requested_art4 == true", True),
+        ("cst_art4_2010", "params.art4_requires_request == false", True)]
+    assert "the target had requested assistance under Art. 4 in `syunik_2021`" in fixes(result)
     # The fix is real: applying it makes the obligation arise.
     code, out, _ = invoke("explain", SYUNIK, "--why-not", "syunik_2021@secretariat=aggression")
     assert code == 0 and "`syunik_2021` had killed = 11" in out
@@ -58,7 +65,20 @@ def test_why_not_names_the_missing_request(rules: CompiledRules) -> None:
 def test_why_not_through_the_classification(rules: CompiledRules) -> None:
     _, sc = cstosim.load_scenario(SYUNIK, rules)
     result = why_not(rules, sc, "cst_art4_2010:RUS->ARM:syunik_2021@secretariat")
-    assert any("killed = 11" in f and "Art. 4" in f for f in result.fixes), result.fixes
+    assert any("killed = 11" in f and "Art. 4" in f for f in fixes(result)), fixes(result)
+
+
+def test_why_not_skips_leaves_whose_alternative_holds(rules: CompiledRules) -> None:
+    # Kazakhstan's border is delimited, so in `temporary_occupation`'s
+    # `any: [border delimited, no excuse, killed > frontier_max_killed]` the first branch holds
+    # and the killed comparison, though false, is not what keeps the rule from matching.
+    _, sc = cstosim.load_scenario(ROOT / "scenarios" / "kazakhstan_2022.yaml", rules)
+    result = why_not(rules, sc, "kazakhstan_2022@treaty_text=aggression")
+    texts = {(b.rule, b.leaf.text) for b in result.blockers}
+    assert ("temporary_occupation", "incident.crossed_border == true") in texts
+    assert not any("frontier_max_killed" in t for _, t in texts), texts
+    assert {b.rule for b in result.blockers} <= {r.id for r in rules.classification
+                                                 if r.label == "aggression"}
 
 
 def test_explain_cli_and_its_errors() -> None:

@@ -1,0 +1,409 @@
+"""What evaluation runs on: the compiled rules and scenario as plain frozen types.
+
+:mod:`cstosim.compile` builds these from the validated pydantic models of
+:mod:`cstosim.model` (the edge); :mod:`cstosim.world` and
+:mod:`cstosim.evaluate` read only these. Every id in them resolves, every
+condition is compiled, and nothing here refers back to the YAML models, so the
+evaluator is independent of the file formats (as Cedar keeps its internal AST
+apart from the serialisable tree).
+
+The *views* at the end are the objects conditions read: one class per root of
+the typed paths (``incident.killed``, ``pair.rivalry``, ...).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cstosim.conditions import Condition
+
+# ---- the rules ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StateFacts:
+    code: str
+    former_soviet: bool
+    un_member_from: dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    body: str
+    name: str
+    rank: int
+    status: str  # in_force | proposed
+    in_force_from: dt.date | None
+    rights: tuple[str, ...]
+    includes: tuple[str, ...]
+    gates: tuple[str, ...]
+    procedure: str | None
+    decided_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Procedure:
+    id: str
+    rule: str  # consensus | majority | unanimity
+    objection: str  # blocks | does_not_block
+    abstention: str
+    absence: str
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    id: str
+    rivals: tuple[str, ...]
+    tiers: Mapping[str, Tier]
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    state: str
+    body: str
+    tier: str
+    start: dt.date
+    until: dt.date | None
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    kind: str
+    a: str
+    b: str
+    start: dt.date
+    until: dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Parties:
+    """Who a commitment binds: a list of states, or the holders of a body's tier."""
+
+    states: tuple[str, ...] | None
+    body: str | None
+    tier: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rule:
+    """A rule with its compiled condition, its one-line meaning and its source."""
+
+    id: str
+    meaning: str
+    source: str
+    when: Condition
+
+
+@dataclass(frozen=True, kw_only=True)
+class Commitment(Rule):
+    type: str
+    treaty: str
+    article: str
+    parties: Parties
+    start: dt.date
+    until: dt.date | None
+    owed_by: str  # other_parties | actor
+    strength: str
+    military: bool
+    judged_by: str  # interpretation | victim
+
+    def in_force(self, d: dt.date) -> bool:
+        return self.start <= d and (self.until is None or d < self.until)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Gate(Rule):
+    for_each: str  # none | member | pact_chain
+
+
+@dataclass(frozen=True, kw_only=True)
+class StanceRule(Rule):
+    stance: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClassificationRule(Rule):
+    label: str
+    enabled: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class TensionRule(Rule):
+    kind: str
+    severity: str
+    scope: str  # admission | incident | dispute
+    for_each: str
+    bodies: tuple[str, ...]
+    parties: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Interpretation:
+    name: str
+    holder: str  # treaty | organization | victim
+    params: Mapping[str, Any]
+    enable: frozenset[str]
+    disable: frozenset[str]
+
+    def enables(self, rule: ClassificationRule) -> bool:
+        """Whether a classification rule applies under this reading's switches."""
+        return (rule.enabled or rule.id in self.enable) and rule.id not in self.disable
+
+
+@dataclass(frozen=True)
+class Program:
+    """A checked rules model, ready to evaluate many scenarios."""
+
+    name: str
+    file: str
+    labels: tuple[str, ...]
+    rank: Mapping[str, int]
+    params: Mapping[str, Any]
+    diplomatic_relations_by_default: bool
+    states: Mapping[str, StateFacts]
+    bodies: Mapping[str, Body]
+    procedures: Mapping[str, Procedure]
+    memberships: tuple[Membership, ...]
+    relations: tuple[Relation, ...]
+    commitments: tuple[Commitment, ...]
+    gates: Mapping[str, Gate]
+    stances: tuple[StanceRule, ...]
+    classification: tuple[ClassificationRule, ...]
+    tensions: tuple[TensionRule, ...]
+    # Tension rules by what sets them off, so an event meets only the rules that apply to it:
+    # "admission:BODY" for the admission rules of a body; "incident" and "dispute" for rules
+    # with no `bodies`, "incident:BODY" and "dispute:BODY" for those naming a body.
+    tensions_for: Mapping[str, tuple[TensionRule, ...]]
+    interpretations: Mapping[str, Interpretation]  # in file order
+    victim_interpretation: str | None
+    # Parameters read where no interpretation applies its own values: admissions (gates,
+    # stances, admission tensions), disputes between readings, and pact chains.
+    shared_params: frozenset[str]
+
+    def tier(self, body: str, tier: str) -> Tier:
+        return self.bodies[body].tiers[tier]
+
+    def member_tier(self, body: str) -> str:
+        """The body's full-member tier: its tier of highest rank (ties go to the name)."""
+        tiers = self.bodies[body].tiers
+        return max(tiers, key=lambda t: (tiers[t].rank, t))
+
+    def rights_of(self, body: str, tier: str) -> tuple[str, ...]:
+        """Rights of a tier, including those of the tiers it includes."""
+        seen: set[str] = set()
+        rights: set[str] = set()
+        todo = [tier]
+        while todo:
+            t = todo.pop()
+            if t in seen:
+                continue
+            seen.add(t)
+            spec = self.bodies[body].tiers[t]
+            rights.update(spec.rights)
+            todo.extend(spec.includes)
+        return tuple(sorted(rights))
+
+
+# ---- the scenario -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AdoptTier:
+    body: str
+    tier: str
+    on: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class Join:
+    state: str
+    body: str
+    tier: str
+    on: dt.date
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Leave:
+    state: str
+    body: str
+    on: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class RelationStart:
+    kind: str
+    a: str
+    b: str
+    on: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class RelationEnd:
+    kind: str
+    a: str
+    b: str
+    on: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class AddCommitment:
+    commitment: Commitment
+
+    @property
+    def on(self) -> dt.date:
+        return self.commitment.start
+
+
+ChangeKind = AdoptTier | Join | Leave | RelationStart | RelationEnd | AddCommitment
+CHANGE_ORDER: tuple[type, ...] = (AdoptTier, RelationEnd, RelationStart, Leave, Join, AddCommitment)
+"""Same-day changes apply in this order (ends before starts), whatever the file's order."""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One what-if change with its position in the fixed application order."""
+
+    what: ChangeKind
+    index: int  # position in the scenario file
+    tiebreak: str  # the change's content as text: same-day, same-kind changes sort by it
+
+    @property
+    def date(self) -> dt.date:
+        return self.what.on
+
+    def order(self) -> tuple[dt.date, int, str]:
+        return (self.what.on, CHANGE_ORDER.index(type(self.what)), self.tiebreak)
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    article: str  # art2 | art4
+    date: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    id: str
+    actor: str | None
+    target: str
+    start: dt.date
+    state_forces: bool
+    crossed_border: bool
+    days_on_territory: int
+    depth_km: float
+    killed: int
+    wounded: int
+    captured: int
+    shots_fired: bool
+    border_delimited: bool
+    internal_unrest: bool
+    framed_as_external: bool
+    requests: tuple[Request, ...]
+
+    @property
+    def date(self) -> dt.date:
+        return self.start
+
+
+@dataclass(frozen=True, slots=True)
+class Application:
+    id: str
+    state: str
+    body: str
+    tier: str
+    date: dt.date
+
+
+Event = Incident | Application
+
+
+@dataclass(frozen=True)
+class Case:
+    """A scenario as evaluation reads it: a date, changes, events, parameters, readings."""
+
+    name: str
+    file: str
+    as_of: dt.date
+    changes: tuple[Change, ...]
+    events: tuple[Event, ...]
+    params: Mapping[str, Any]
+    interpretations: tuple[str, ...] | None
+
+
+# ---- views: the objects conditions read ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StateView:
+    code: str
+    former_soviet: bool
+    un_member: bool
+    status: str = "active"
+
+
+NO_STATE = StateView("", False, False, "withdrawn")
+
+
+@dataclass(frozen=True, slots=True)
+class PairView:
+    diplomatic_relations: bool
+    conflict: bool
+    territorial_dispute: bool
+    rivalry: bool
+    strategic_partnership: bool
+    sponsorship: bool
+    hostility_now: bool
+    hostility_past: bool
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentView:
+    state_forces: bool
+    crossed_border: bool
+    shots_fired: bool
+    border_delimited: bool
+    internal_unrest: bool
+    framed_as_external: bool
+    has_actor: bool
+    derived: bool
+    requested_art2: bool
+    requested_art4: bool
+    days_on_territory: int
+    depth_km: float
+    killed: int
+    wounded: int
+    captured: int
+    casualties: int
+    start: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class ChainView:
+    length: int
+    reaches_rival_bloc: bool
+    military: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TierView:
+    rank: int
+    in_force: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LabelView:
+    label: str
+    rank: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictView:
+    actor_is_party: bool
+    obligations_to_victim: int
+    cascade_obligations: int
+    cascade_reaches_rival_bloc: bool

@@ -1,0 +1,31 @@
+"""Step 5 of the pipeline: every text cstosim writes, from structured results.
+
+One module per output: :mod:`.text` (the terminal table), :mod:`.markdown`,
+:mod:`.json`, :mod:`.graph` (Mermaid, DOT), :mod:`.diff`, :mod:`.sweep`,
+:mod:`.explain`; :mod:`.values` writes values and leaf comparisons and
+:mod:`.sentences` the sentences of structured reasons, for all of them. Pure:
+results in, text out.
+"""
+
+from __future__ import annotations
+
+from cstosim.render.graph import to_dot, to_mermaid
+from cstosim.render.json import report_text
+from cstosim.render.markdown import to_markdown
+from cstosim.render.text import to_text
+from cstosim.report import Report
+
+FORMATS = ("table", "json", "markdown", "mermaid", "dot")
+
+
+def render(report: Report, fmt: str) -> str:
+    """Render one report in ``fmt`` (one of :data:`FORMATS`)."""
+    if fmt == "json":
+        return report_text(report)
+    if fmt == "markdown":
+        return to_markdown(report)
+    if fmt == "mermaid":
+        return to_mermaid(report)
+    if fmt == "dot":
+        return to_dot(report)
+    return to_text(report)

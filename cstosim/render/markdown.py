@@ -1,0 +1,56 @@
+"""A Report as Markdown, for notebooks, issues and documents."""
+
+from __future__ import annotations
+
+from cstosim.render.graph import to_mermaid
+from cstosim.render.sentences import sentence
+from cstosim.render.text import grouped
+from cstosim.report import Report
+
+
+def to_markdown(report: Report) -> str:
+    """A Markdown report, for notebooks, issues and documents."""
+    out = [f"# {report.scenario}", "",
+           f"As of **{report.as_of}**; rules: {report.rules}; interpretations: "
+           + ", ".join(f"`{i}`" for i in report.interpretations), ""]
+    if report.admissions:
+        out += ["## Admissions", "", "| application | candidate | tier | admitted | gates failed | "
+                "decision |", "|---|---|---|---|---|---|"]
+        for a in report.admissions:
+            out.append(f"| `{a.id}` | {a.state} | {a.body} {a.tier} | {'yes' if a.admitted else 'no'} "
+                       f"| {', '.join(a.gates_failed) or '-'} | {a.decision}"
+                       + (f" (blocked by {', '.join(a.blocking)})" if a.blocking else "") + " |")
+        out.append("")
+    if report.classifications:
+        out += ["## Classifications", "", "| incident | interpretation | label | rule |",
+                "|---|---|---|---|"]
+        for c in report.classifications:
+            out.append(f"| `{c.incident}` | {c.interpretation} | **{c.label}** | `{c.rule}` |")
+        out.append("")
+    if report.obligations:
+        out += ["## Obligations", "", "| reading | debtors | creditor | type | article | step |",
+                "|---|---|---|---|---|---|"]
+        for (interp, _i, depth, _c, creditor, _a, _l), group in grouped(report.obligations):
+            o = group[0]
+            out.append(f"| {interp} | {', '.join(x.debtor for x in group)} | {creditor} | "
+                       f"{o.type} ({o.strength}) | {o.treaty}, {o.article} | {depth} |")
+        out.append("")
+    if report.tensions:
+        out += ["## Tensions", "", "| severity | kind | parties | rule | why |", "|---|---|---|---|---|"]
+        for t in report.tensions:
+            out.append(f"| {t.severity} | {t.kind} | {', '.join(t.parties)} | `{t.rule}` | "
+                       f"{t.meaning} |")
+        out.append("")
+    if report.obligations or report.tensions or report.admissions:
+        out += ["## Picture", "", "```mermaid", to_mermaid(report).rstrip(), "```", ""]
+    d = report.difference
+    out += ["## Difference from the baseline", ""]
+    if d.empty:
+        out.append("None.")
+    else:
+        out += [f"- cause: {sentence(c)}" for c in d.causes]
+        out += [f"- tension appears: `{t}`" for t in d.tensions_appeared]
+        out += [f"- obligation appears: `{o}`" for o in d.obligations_appeared]
+        out += [f"- obligation vanishes: `{o.id}`" for o in d.obligations_vanished]
+        out += [f"- admission changes: `{a['id']}`" for a in d.admissions_changed]
+    return "\n".join(out) + "\n"
