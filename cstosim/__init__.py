@@ -17,20 +17,57 @@ Typical use::
 
 from __future__ import annotations
 
-from cstosim.api import (
-    DEFAULT_RULES,
-    Scenario,
-    evaluate,
-    load_rules,
-    load_scenario,
-    rules_from_text,
-    scenario_from_text,
-)
-from cstosim.compile import CompiledRules
+import os
+from typing import TYPE_CHECKING
+
+from cstosim.compiled import DEFAULT_RULES, CompiledRules, Scenario, evaluate
 from cstosim.errors import CstosimError, Diagnostic, Location
-from cstosim.expect import check as check_expectations
 from cstosim.render import render
 from cstosim.report import REPORT_VERSION, Report
+
+if TYPE_CHECKING:
+    from cstosim import model as m
+    from cstosim.expect import ExpectationResult
+
+# The loaders need pydantic and YAML; they are imported when first called, so that
+# `import cstosim` (and `cstosim --help`) stays light. Their docs are in cstosim.api.
+
+
+def load_rules(path: str | os.PathLike[str] | None = None) -> CompiledRules:
+    """Load and compile a rules file (the bundled rules by default)."""
+    from cstosim.api import load_rules as load
+
+    return load(path)
+
+
+def load_scenario(path: str | os.PathLike[str], rules: CompiledRules | None = None,
+                  ) -> tuple[CompiledRules, Scenario]:
+    """Load a scenario and the rules it runs on (``rules`` overrides the file's own)."""
+    from cstosim.api import load_scenario as load
+
+    return load(path, rules)
+
+
+def rules_from_text(text: str, name: str = "<rules>") -> CompiledRules:
+    """Compile rules given as YAML text."""
+    from cstosim.api import rules_from_text as load
+
+    return load(text, name)
+
+
+def scenario_from_text(text: str, rules: CompiledRules, name: str = "<scenario>") -> Scenario:
+    """Check a scenario given as YAML text against ``rules``."""
+    from cstosim.api import scenario_from_text as load
+
+    return load(text, rules, name)
+
+
+def check_expectations(report: Report, expect: m.Expect) -> list[ExpectationResult]:
+    """Compare a scenario's ``expect`` block with its report."""
+    from cstosim.expect import check
+
+    return check(report, expect)
+
 
 __all__ = [
     "DEFAULT_RULES",

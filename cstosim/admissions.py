@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cstosim import program as pg
-from cstosim.conditions import LeafResult
+from cstosim.conditions import NO_LEAVES, LeafResult
 from cstosim.program import ChainView, TierView
 from cstosim.report import Admission, GateResult, Reason, Stance, reason
 from cstosim.world import BINDING
@@ -102,7 +102,10 @@ def _gate(ev: Evaluation, app: pg.Application, gate: pg.Gate, base: dict[str, An
     failing: list[str] = []
     leaves: list[LeafResult] = []
     for label, ctx in items:
-        ok, lv = ev.check(gate.when, ctx, "gate", gate.id, application=app.id, on=label)
+        if ev.record is None:
+            ok, lv = gate.when.test(ctx), NO_LEAVES
+        else:
+            ok, lv = ev.traced(gate.when, ctx, "gate", gate.id, application=app.id, on=label)
         leaves.extend(lv)
         if not ok:
             failing.append(label)
@@ -112,8 +115,11 @@ def _gate(ev: Evaluation, app: pg.Application, gate: pg.Gate, base: dict[str, An
 def stance(ev: Evaluation, decider: str, ctx: dict[str, Any], application: str) -> Stance:
     """A decider's predicted stance: the first stance rule that matches."""
     for rule in ev.program.stances:
-        ok, leaves = ev.check(rule.when, ctx, "stance", rule.id, application=application,
-                              decider=decider)
+        if ev.record is None:
+            ok, leaves = rule.when.test(ctx), NO_LEAVES
+        else:
+            ok, leaves = ev.traced(rule.when, ctx, "stance", rule.id, application=application,
+                                   decider=decider)
         if ok:
             return Stance(decider, rule.stance, rule.id, rule.meaning, leaves)
     return Stance(decider, "unknown", None, "no stance rule matched")
@@ -224,6 +230,9 @@ def candidacy_tensions(ev: Evaluation, state: str, body: str, tier: str, d: dt.d
                 combos.append(({**roles, "chain_end": ch.end}, {**base, "chain": ch.view},
                                {"chain": ch.describe()}))
         for who, ctx, extra in combos:
-            ok, leaves = ev.check(rule.when, ctx, "tension", rule.id, context=context, **who)
+            if ev.record is None:
+                ok, leaves = rule.when.test(ctx), NO_LEAVES
+            else:
+                ok, leaves = ev.traced(rule.when, ctx, "tension", rule.id, context=context, **who)
             if ok:
                 ev.add_tension(rule, who, context, None, leaves, extra)

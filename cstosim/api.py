@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
@@ -20,19 +18,14 @@ from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from cstosim import model as m
-from cstosim import program as pg
-from cstosim.compile import CompiledRules, case_of, check_scenario, compile_rules
+from cstosim.compile import check_scenario, compile_rules
+from cstosim.compiled import DEFAULT_RULES as DEFAULT_RULES
+from cstosim.compiled import CompiledRules as CompiledRules
+from cstosim.compiled import Scenario as Scenario
+from cstosim.compiled import conclusions as conclusions
+from cstosim.compiled import evaluate as evaluate
 from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
-from cstosim.evaluate import conclusions as _conclusions
-from cstosim.evaluate import evaluate as _evaluate
 from cstosim.load import Document, load_file, load_text
-from cstosim.report import Outcome, Report
-from cstosim.world import World
-
-_PACKAGED = Path(__file__).resolve().parent / "data" / "rules.yaml"
-DEFAULT_RULES = _PACKAGED if _PACKAGED.is_file() else _PACKAGED.parents[2] / "rules.yaml"
-"""The bundled rules: the repository's top-level ``rules.yaml``, which a wheel
-carries as ``cstosim/data/rules.yaml``."""
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -210,41 +203,6 @@ def rules_from_document(doc: Document) -> CompiledRules:
                                        "pass it as the scenario, or give a rules file")])
     spec = validate_model(m.RulesFile, doc)
     return compile_rules(spec, doc.locate, doc.file)
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """A validated scenario checked against its rules: the file's model (``spec``, which
-    tools edit to make variants) and, built from it, the case evaluation runs on."""
-
-    spec: m.ScenarioFile
-    file: str
-    added_commitments: tuple[pg.Commitment, ...]
-
-    @cached_property
-    def case(self) -> pg.Case:
-        return case_of(self.spec, self.file, self.added_commitments)
-
-    def with_spec(self, spec: m.ScenarioFile) -> Scenario:
-        """The same scenario with an edited model (its added commitments unchanged)."""
-        return Scenario(spec, self.file, self.added_commitments)
-
-
-def evaluate(rules: CompiledRules, scenario: Scenario, *, explain: str = "full",
-             params: dict[str, Any] | None = None,
-             interpretations: tuple[str, ...] | None = None) -> Report:
-    """Evaluate a scenario: the what-if and its baseline, and their difference.
-
-    ``params`` and ``interpretations`` (from the command line) override the
-    scenario's own."""
-    return _evaluate(rules.program, scenario.case, explain=explain, params=params,
-                     interpretations=interpretations)
-
-
-def conclusions(rules: CompiledRules, scenario: Scenario, *, explain: str = "off"
-                ) -> tuple[Outcome, World]:
-    """The what-if's conclusions and the world they left (no baseline, no difference)."""
-    return _conclusions(rules.program, scenario.case, explain=explain)
 
 
 # Top-level keys only a scenario has: a scenario that lacks `as_of` is still told apart from

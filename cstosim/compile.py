@@ -10,12 +10,12 @@ every condition type-checks and is compiled into a callable.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
 from cstosim import model as m
 from cstosim import program as pg
+from cstosim.compiled import CompiledRules as CompiledRules  # re-exported: compile builds it
 from cstosim.conditions import BOOL, DATE, NUM, STR, Compiler, Condition, Schema, Type, enum
 from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
 
@@ -39,75 +39,6 @@ TIER_FIELDS = {"rank": NUM, "in_force": BOOL}
 
 def _fields(root: str, fields: Mapping[str, Type]) -> dict[str, Type]:
     return {f"{root}.{k}": t for k, t in fields.items()}
-
-
-@dataclass(frozen=True)
-class CompiledRules:
-    """A checked rules model: the validated file (``spec``, for the tools that read the
-    source: schema, testing, show) and the :class:`~cstosim.program.Program` that
-    evaluation runs on."""
-
-    spec: m.RulesFile
-    program: pg.Program
-    param_types: Mapping[str, Type]
-    schemas: Mapping[str, Schema]
-    rule_ids: frozenset[str]
-
-    @property
-    def file(self) -> str:
-        return self.program.file
-
-    @property
-    def labels(self) -> tuple[str, ...]:
-        return self.program.labels
-
-    @property
-    def rank(self) -> Mapping[str, int]:
-        return self.program.rank
-
-    @property
-    def params(self) -> Mapping[str, Any]:
-        return self.program.params
-
-    @property
-    def commitments(self) -> tuple[pg.Commitment, ...]:
-        return self.program.commitments
-
-    @property
-    def gates(self) -> Mapping[str, pg.Gate]:
-        return self.program.gates
-
-    @property
-    def stances(self) -> tuple[pg.StanceRule, ...]:
-        return self.program.stances
-
-    @property
-    def classification(self) -> tuple[pg.ClassificationRule, ...]:
-        return self.program.classification
-
-    @property
-    def tensions(self) -> tuple[pg.TensionRule, ...]:
-        return self.program.tensions
-
-    @property
-    def shared_params(self) -> frozenset[str]:
-        return self.program.shared_params
-
-    @property
-    def victim_interpretation(self) -> str | None:
-        return self.program.victim_interpretation
-
-    def tier(self, body: str, tier: str) -> m.Tier:
-        return self.spec.bodies[body].tiers[tier]
-
-    def member_tier(self, body: str) -> str:
-        return self.program.member_tier(body)
-
-    def overlap_forbidden(self) -> bool:
-        return self.spec.classification_overlap == "forbidden"
-
-    def rights_of(self, body: str, tier: str) -> tuple[str, ...]:
-        return self.program.rights_of(body, tier)
 
 
 def schemas_for(labels: tuple[str, ...], param_types: Mapping[str, Type]) -> dict[str, Schema]:

@@ -76,13 +76,12 @@ class Trace:
     text: str
     result: bool
     children: tuple[Trace, ...] = ()
-    left: Any = None
-    right: Any = None
+    leaf: LeafResult | None = None  # a leaf's comparison with both sides' values
 
     def leaves(self) -> list[LeafResult]:
         """Every leaf, in the order written."""
-        if self.kind == "leaf":
-            return [LeafResult(self.text, self.left, self.right, self.result)]
+        if self.leaf is not None:
+            return [self.leaf]
         return [leaf for c in self.children for leaf in c.leaves()]
 
     def blockers(self, want: bool = True) -> list[tuple[LeafResult, bool]]:
@@ -91,14 +90,18 @@ class Trace:
         an ``any`` that fails, every alternative is listed."""
         if self.result == want:
             return []
-        if self.kind == "leaf":
-            return [(LeafResult(self.text, self.left, self.right, self.result), want)]
+        if self.leaf is not None:
+            return [(self.leaf, want)]
         if self.kind == "not":
             return self.children[0].blockers(not want)
         # `all` wanted true and `any` wanted false need every child; the other two need one.
         every = (self.kind == "all") == want
         kids = [c for c in self.children if c.result != want] if every else list(self.children)
         return [b for c in kids for b in c.blockers(want)]
+
+
+NO_LEAVES: tuple[LeafResult, ...] = ()
+"""What a test records when explain is off."""
 
 
 def jsonable(v: Any) -> Any:
@@ -132,7 +135,8 @@ class Condition:
         if self.kind == "leaf":
             assert self._left and self._right and self._op
             lv, rv = self._left(ctx), self._right(ctx)
-            return Trace("leaf", self.text, bool(self._op(lv, rv)), (), lv, rv)
+            res = bool(self._op(lv, rv))
+            return Trace("leaf", self.text, res, (), LeafResult(self.text, lv, rv, res))
         kids = tuple(c.record(ctx) for c in self.children)
         if self.kind == "all":
             result = all(k.result for k in kids)

@@ -73,12 +73,12 @@ class Evaluation:
                           for name, reading in program.interpretations.items()}
         self.default_ns = SimpleNamespace(**self.base_params)
 
-    def check(self, cond: Condition, ctx: dict[str, Any], kind: str, rule: str,
-              **subject: Any) -> tuple[bool, tuple[LeafResult, ...]]:
-        """Test a rule's condition; when explain is on, record its trace and return the
-        leaves the explain level asks for."""
-        if self.record is None:
-            return cond.test(ctx), ()
+    def traced(self, cond: Condition, ctx: dict[str, Any], kind: str, rule: str,
+               **subject: Any) -> tuple[bool, tuple[LeafResult, ...]]:
+        """Test a rule's condition, record its trace and return the leaves the explain
+        level asks for. Only called when explain is on (``record`` is not None); with it
+        off, callers run ``cond.test(ctx)`` directly, so the off switch costs one test."""
+        assert self.record is not None
         trace = cond.record(ctx)
         self.record.append(Tested(kind, rule, tuple(subject.items()), trace))
         leaves = trace.leaves()

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from cstosim import program as pg
-from cstosim.conditions import LeafResult
+from cstosim.conditions import NO_LEAVES, LeafResult
 from cstosim.program import ConflictView, IncidentView, LabelView
 from cstosim.report import Classification, Considered, Obligation
 
@@ -38,8 +38,11 @@ def classify(ev: Evaluation, iid: str, view: IncidentView, interp: str) -> Class
     for rule in prog.classification:
         if not reading.enables(rule):
             continue
-        ok, leaves = ev.check(rule.when, ctx, "classification", rule.id, incident=iid,
-                              interpretation=interp, label=rule.label)
+        if ev.record is None:
+            ok, leaves = rule.when.test(ctx), NO_LEAVES
+        else:
+            ok, leaves = ev.traced(rule.when, ctx, "classification", rule.id, incident=iid,
+                                   interpretation=interp, label=rule.label)
         if ok:
             matched.append((rule, leaves))
     if not matched:
@@ -103,9 +106,12 @@ def obligations_for(ev: Evaluation, iid: str, actor: str | None, victim: str, vi
             if key in visited:
                 continue
             ctx["debtor"] = w.state(debtor, d)
-            ok, leaves = ev.check(c.when, ctx, "commitment", c.id, incident=iid,
-                                  interpretation=interp, debtor=debtor, victim=victim,
-                                  actor=actor, depth=depth)
+            if ev.record is None:
+                ok, leaves = c.when.test(ctx), NO_LEAVES
+            else:
+                ok, leaves = ev.traced(c.when, ctx, "commitment", c.id, incident=iid,
+                                       interpretation=interp, debtor=debtor, victim=victim,
+                                       actor=actor, depth=depth)
             if not ok:
                 continue
             visited.add(key)
@@ -182,8 +188,10 @@ def incident_tensions(ev: Evaluation, inc: pg.Incident, view: IncidentView, cls:
            "victim": w.state(inc.target, d), "actor": w.state(inc.actor, d),
            "conflict": conflict}
     for rule in _victim_scoped(ev, "incident", victim_bodies):
-        ok, leaves = ev.check(rule.when, ctx, "tension", rule.id, incident=inc.id,
-                              interpretation=interp)
+        if ev.record is None:
+            ok, leaves = rule.when.test(ctx), NO_LEAVES
+        else:
+            ok, leaves = ev.traced(rule.when, ctx, "tension", rule.id, incident=inc.id, interpretation=interp)
         if ok:
             extra: dict[str, Any] = {"label": cls.label}
             if reaches:
@@ -214,7 +222,10 @@ def dispute_tensions(ev: Evaluation, inc: pg.Incident, view: IncidentView,
     ctx = {"incident": view, "params": ev.default_ns, "dispute": SimpleNamespace(**ns)}
     bodies = {x.body for x in ev.world.memberships_of(inc.target, inc.start)}
     for rule in _victim_scoped(ev, "dispute", bodies):
-        ok, leaves = ev.check(rule.when, ctx, "tension", rule.id, incident=inc.id)
+        if ev.record is None:
+            ok, leaves = rule.when.test(ctx), NO_LEAVES
+        else:
+            ok, leaves = ev.traced(rule.when, ctx, "tension", rule.id, incident=inc.id)
         if ok:
             ev.add_tension(rule, {"actor": inc.actor, "victim": inc.target}, inc.id, None,
                            leaves, {k: v for k, v in ns.items() if k.endswith("label")})

@@ -15,7 +15,7 @@ ALLOWED: dict[str, set[str]] = {
     "model": set(),
     "conditions": {"errors"},
     "program": {"conditions"},
-    "compile": {"model", "program", "conditions", "errors"},
+    "compile": {"model", "program", "compiled", "conditions", "errors"},
     "report": {"conditions"},
     # evaluation: plain program types in, Report out; no file formats, no text
     "world": {"program", "report"},
@@ -24,7 +24,8 @@ ALLOWED: dict[str, set[str]] = {
     "evaluate": {"program", "conditions", "report", "world", "difference", "admissions",
                  "incidents"},
     "difference": {"report"},
-    "api": {"model", "program", "compile", "errors", "load", "evaluate", "report", "world"},
+    "compiled": {"program", "conditions", "evaluate", "report", "world", "model", "compile"},
+    "api": {"model", "program", "compile", "compiled", "errors", "load", "report", "world"},
     "expect": {"model", "report"},
     "output": {"errors"},
     "schema": {"model", "compile", "conditions"},

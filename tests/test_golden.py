@@ -73,7 +73,7 @@ def _cases() -> dict[str, list[str]]:
 
 
 CASES = _cases()
-PROGRESS_RATE = re.compile(r"\(\d+/s\)")
+PROGRESS_RATE = re.compile(r"\([0-9,]+/s\)")
 
 
 def _run(args: list[str]) -> str:
