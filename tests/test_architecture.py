@@ -36,6 +36,9 @@ ALLOWED: dict[str, set[str]] = {
     "explain": {"model", "api", "compile", "conditions", "errors", "report"},
     "compare": {"api", "compile", "difference", "evaluate", "program", "report"},
     "sweep": {"model", "api", "compile", "errors"},
+    "coverage": {"compile", "conditions", "report"},
+    "prove": {"model", "program", "api", "compile", "conditions", "admissions", "errors",
+              "properties", "report"},
     # all text output
     "render": {"render.graph", "render.json", "render.markdown", "render.text", "report"},
     "render.values": {"conditions"},
