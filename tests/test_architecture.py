@@ -36,6 +36,7 @@ ALLOWED: dict[str, set[str]] = {
     "explain": {"model", "api", "compile", "conditions", "errors", "report"},
     "compare": {"api", "compile", "difference", "report"},
     "sweep": {"model", "api", "compile", "errors"},
+    "show": {"model"},
     # all text output
     "render": {"render.graph", "render.json", "render.markdown", "render.text", "report"},
     "render.values": {"conditions"},
@@ -46,6 +47,7 @@ ALLOWED: dict[str, set[str]] = {
     "render.graph": {"report"},
     "render.diff": {"render.json", "render.sentences", "report"},
     "render.sweep": {"sweep"},
+    "render.show": {"show"},
     "render.explain": {"conditions", "explain", "render.sentences", "render.values", "report"},
 }
 EVALUATOR = ("world", "admissions", "incidents", "evaluate", "difference", "program")
