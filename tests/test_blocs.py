@@ -37,3 +37,19 @@ def test_the_azerbaijan_member_seed_cascade_names_every_nato_member_in_force() -
         for against in {o.against for o in art4 if o.creditor == creditor}:
             debtors = {o.debtor for o in art4 if o.creditor == creditor and o.against == against}
             assert debtors == members - {creditor}, (creditor, against)
+
+
+def held_in(body: str, tier: str, day: dt.date) -> set[str]:
+    spec = cstosim.load_rules().spec
+    return {x.state for x in spec.memberships if x.body == body and x.tier == tier
+            and x.from_ <= day and (x.until is None or day < x.until)}
+
+
+def test_sco_accessions_2017_2023_2024() -> None:
+    founders = {"CHN", "KAZ", "KGZ", "RUS", "TJK", "UZB"}
+    assert held_in("SCO", "member", dt.date(2017, 6, 8)) == founders
+    assert held_in("SCO", "member", dt.date(2017, 6, 9)) == founders | {"IND", "PAK"}
+    assert "IRN" in held_in("SCO", "observer", dt.date(2023, 7, 3))
+    assert held_in("SCO", "member", dt.date(2023, 7, 4)) == founders | {"IND", "PAK", "IRN"}
+    assert held_in("SCO", "member", dt.date(2024, 7, 4)) == founders | {"IND", "PAK", "IRN", "BLR"}
+    assert "BLR" not in held_in("SCO", "observer", dt.date(2024, 7, 4))
