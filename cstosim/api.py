@@ -317,7 +317,8 @@ def load_scenario(path: str | os.PathLike[str], rules: CompiledRules | None = No
         spec = validate_model(m.ScenarioFile, doc)
     except CstosimError as exc:
         # The parts that parsed can still be checked against the rules: one run shows all.
-        raise CstosimError(merged([*exc.diagnostics, *_raw_references(doc, rules)])) from None
+        raise CstosimError(merged([*exc.diagnostics, *_raw_references(doc, rules)]),
+                           exc.omitted) from None
     if rules is None:
         rules = load_rules(scenario_rules_path(doc, spec))
     added = check_scenario(rules, spec, doc.locate)

@@ -681,6 +681,54 @@ class FileKind(StrEnum):
     scenario = "scenario"
 
 
+class ShowFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@app.command()
+def show(
+    sections: Annotated[list[str] | None, typer.Argument(
+        help="Sections to list: states, bodies, memberships, relations, commitments, "
+             "parameters, interpretations (all when none is given).", show_default=False)] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="List only dated entries in force on this date (YYYY-MM-DD).")] = None,
+    rules: Annotated[Path | None, typer.Option(help="Rules file (default: the bundled rules).")] = None,
+    format: Annotated[ShowFormat, typer.Option(help="Output format.")] = ShowFormat.table,
+) -> None:
+    """List what the rules contain (as of a date), to write a what-if without reading them."""
+
+    def body() -> int:
+        import datetime as dt
+
+        from cstosim.api import load_rules
+        from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
+        from cstosim.render import show as render_show
+        from cstosim.show import SECTIONS, tables
+
+        where = Location("<command line>")
+        chosen = tuple(sections or SECTIONS)
+        problems = [Diagnostic("bad_option", where, f"unknown section `{s}`",
+                               did_you_mean(s, SECTIONS))
+                    for s in chosen if s not in SECTIONS]
+        day = None
+        if as_of is not None:
+            try:
+                day = dt.date.fromisoformat(as_of)
+            except ValueError:
+                problems.append(Diagnostic("bad_option", where, f"`--as-of {as_of}` is not a date",
+                                           "write it as YYYY-MM-DD, e.g. `--as-of 2021-05-12`"))
+        if problems:
+            raise CstosimError(problems)
+        found = tables(load_rules(rules).spec, chosen, day)
+        out = render_show.to_json(found, day) if format is ShowFormat.json else (
+            render_show.to_text(found, day))
+        sys.stdout.write(out)
+        return EXIT_OK
+
+    _guard(body)
+
+
 @app.command()
 def schema(kind: Annotated[FileKind, typer.Argument(help="Which file type.")]) -> None:
     """Print the JSON Schema of rules or scenario files (for editors)."""

@@ -39,6 +39,7 @@ ALLOWED: dict[str, set[str]] = {
     "coverage": {"compile", "conditions", "report"},
     "prove": {"model", "program", "api", "compile", "conditions", "admissions", "errors",
               "properties", "report"},
+    "show": {"model"},
     # all text output
     "render": {"render.graph", "render.json", "render.markdown", "render.text", "report"},
     "render.values": {"conditions"},
@@ -50,6 +51,7 @@ ALLOWED: dict[str, set[str]] = {
     "render.graph": {"report"},
     "render.diff": {"render.json", "render.sentences", "render.values", "report"},
     "render.sweep": {"sweep"},
+    "render.show": {"show"},
     "render.explain": {"conditions", "explain", "render.sentences", "render.values", "report"},
 }
 EVALUATOR = ("world", "admissions", "incidents", "evaluate", "difference", "program")

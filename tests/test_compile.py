@@ -597,7 +597,7 @@ AZE_JOIN = "  - join: {state: AZE, body: CSTO, tier: member, on: 2021-07-08}"
     ("pakistan_pa_partner_2021", PAK_APP, "PA_CST", "unknown_body"),
     ("pakistan_pa_partner_2021", PAK_APP, "partnr", "unknown_tier"),
     ("pakistan_pa_partner_2021", PAK_APP, "PAQ", "unknown_state"),
-    ("pakistan_pa_partner_2021", PAK_APP, "FRA", "unknown_state"),
+    ("pakistan_pa_partner_2021", PAK_APP, "BRA", "unknown_state"),
     ("pakistan_pa_partner_2021", PAK_ADOPT, "PA_CSTX", "unknown_body"),
     ("pakistan_pa_partner_2021", PAK_ADOPT, "partnr", "unknown_tier"),
     ("azerbaijan_csto_member", AZE_JOIN, "AZZ", "unknown_state"),
