@@ -188,7 +188,7 @@ def merged(problems: list[Diagnostic]) -> list[Diagnostic]:
 def load_rules(path: str | os.PathLike[str] | None = None) -> CompiledRules:
     """Load, validate and compile a rules file (the bundled rules when ``path`` is None)."""
     p = Path(path) if path is not None else _near(DEFAULT_RULES)
-    doc = load_file(p)
+    doc = load_file(p, defer=True)
     return rules_from_document(doc)
 
 
@@ -204,7 +204,7 @@ def _near(p: Path) -> Path:
 
 def rules_from_text(text: str, name: str = "<rules>") -> CompiledRules:
     """Compile rules given as YAML text (for tests and notebooks)."""
-    return rules_from_document(load_text(text, name))
+    return rules_from_document(load_text(text, name, defer=True))
 
 
 def rules_from_document(doc: Document) -> CompiledRules:
@@ -239,7 +239,7 @@ def _require_scenario(doc: Document) -> None:
 
 
 def read_scenario_document(path: str | os.PathLike[str]) -> tuple[Document, m.ScenarioFile]:
-    doc = load_file(Path(path))
+    doc = load_file(Path(path), defer=True)
     _require_scenario(doc)
     return doc, validate_model(m.ScenarioFile, doc)
 
@@ -311,7 +311,7 @@ def scenario_rules_path(doc: Document, spec: m.ScenarioFile) -> Path | None:
 def load_scenario(path: str | os.PathLike[str], rules: CompiledRules | None = None,
                   ) -> tuple[CompiledRules, Scenario]:
     """Load a scenario and the rules it runs on (``rules`` overrides the file's own)."""
-    doc = load_file(Path(path))
+    doc = load_file(Path(path), defer=True)
     _require_scenario(doc)
     try:
         spec = validate_model(m.ScenarioFile, doc)
@@ -326,6 +326,6 @@ def load_scenario(path: str | os.PathLike[str], rules: CompiledRules | None = No
 
 
 def scenario_from_text(text: str, rules: CompiledRules, name: str = "<scenario>") -> Scenario:
-    doc = load_text(text, name)
+    doc = load_text(text, name, defer=True)
     spec = validate_model(m.ScenarioFile, doc)
     return Scenario(spec, doc.file, check_scenario(rules, spec, doc.locate))

@@ -195,7 +195,7 @@ def validate(
         problems, omitted = [], 0
         for path in files:
             try:
-                if file_kind(load_file(path)) == "scenario":
+                if file_kind(load_file(path, defer=True)) == "scenario":
                     load_scenario(path, base)
                     print(f"ok: {path} (scenario)")
                 else:

@@ -127,14 +127,18 @@ def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
             "save the file as UTF-8")]) from None
 
 
-def load_file(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> Document:
+def load_file(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS, *,
+              defer: bool = False) -> Document:
     """Read and parse one YAML file whose top level must be a mapping."""
     p = Path(path)
-    return load_text(read_text(p, limits), str(p), limits)
+    return load_text(read_text(p, limits), str(p), limits, defer=defer)
 
 
-def load_text(text: str, name: str = "<string>", limits: Limits = DEFAULT_LIMITS) -> Document:
-    """Parse YAML text into a :class:`Document` whose data is a mapping."""
+def load_text(text: str, name: str = "<string>", limits: Limits = DEFAULT_LIMITS, *,
+              defer: bool = False) -> Document:
+    """Parse YAML text into a :class:`Document` whose data is a mapping. Problems that need
+    not stop the reading (a date that is no calendar date) raise at the end, or, with
+    ``defer``, are left in ``Document.problems`` for validation to report with its own."""
     if len(text) > limits.max_bytes:
         raise _fail(name, "file_too_large",
                     f"text is {len(text):,} characters, over the limit of {limits.max_bytes:,}",
@@ -181,6 +185,8 @@ def load_text(text: str, name: str = "<string>", limits: Limits = DEFAULT_LIMITS
         raise CstosimError([Diagnostic("expected_mapping", doc.locate(()),
                                        f"expected a mapping at the top of the file, found {kind}",
                                        "start the file with `key: value` lines")])
+    if doc.problems and not defer:
+        raise CstosimError(doc.problems)
     return doc
 
 
