@@ -9,8 +9,34 @@ backticks, and a hint saying how to fix it. Steps collect diagnostics and raise
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+MAX_EXCERPT = 80
+"""Most characters of one user value a diagnostic quotes; longer values are cut, with a count."""
+
+_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
+_CONTROLS.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"})
+_TICKED = re.compile(f"`([^`]{{{MAX_EXCERPT + 1},}})`")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with control characters (ESC, BEL, CR, C1, ...) written as ``\\xNN`` escapes,
+    so that a user value can never move the cursor, clear a terminal or set its title."""
+    return text.translate(_CONTROLS)
+
+
+def excerpt(value: str, limit: int = MAX_EXCERPT) -> str:
+    """``value`` escaped and cut to ``limit`` characters, saying how long it was."""
+    value = escape_controls(value)
+    if len(value) <= limit:
+        return value
+    return f"{value[:limit]}... ({len(value):,} characters)"
+
+
+def _bounded(text: str) -> str:
+    return _TICKED.sub(lambda m: f"`{excerpt(m.group(1))}`", escape_controls(text))
 
 
 @dataclass(frozen=True, order=True)
@@ -35,6 +61,16 @@ class Diagnostic:
     location: Location
     message: str
     hint: str = ""
+
+    def __post_init__(self) -> None:
+        # every user value in a diagnostic is quoted in backticks: bound and escape them all
+        # here, once, so no step can echo a megabyte or a terminal escape by mistake
+        object.__setattr__(self, "message", _bounded(self.message))
+        object.__setattr__(self, "hint", _bounded(self.hint))
+        if len(self.location.file) > 4 * MAX_EXCERPT or not self.location.file.isprintable():
+            object.__setattr__(self, "location", Location(
+                excerpt(self.location.file, 4 * MAX_EXCERPT), self.location.line,
+                self.location.column))
 
     def format(self) -> str:
         text = f"{self.location}: error[{self.code}]: {self.message}"
@@ -74,6 +110,8 @@ class CstosimError(Exception):
 def did_you_mean(value: str, choices: Iterable[str]) -> str:
     """A hint naming the closest choices to ``value``, or listing a few valid ones."""
     options = sorted(set(choices))
+    if len(value) > 4 * MAX_EXCERPT:  # no code is that long; spare difflib the work
+        return expected_one_of(options)
     close = difflib.get_close_matches(value, options, n=3, cutoff=0.6)
     if close:
         return "did you mean " + " or ".join(f"`{c}`" for c in close) + "?"
