@@ -114,7 +114,8 @@ def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
+        # YAML breaks lines at LF, CRLF and a lone CR (old Mac files): count them all
+        before = raw[: exc.start].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         line = before.count(b"\n") + 1
         # Columns count characters, as in every other error.
         column = len(before[before.rfind(b"\n") + 1:].decode("utf-8", errors="replace")) + 1

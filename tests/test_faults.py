@@ -221,3 +221,32 @@ def test_check_writes_no_hypothesis_folder_in_the_working_directory(tmp_path: Pa
     done = cstosim("check", "--examples", "3", "--property", "round_trip", cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
     assert not (tmp_path / ".hypothesis").exists()
+
+
+# ---- facts in diagnostics --------------------------------------------------------------------
+
+@pytest.mark.parametrize("newline", [b"\r", b"\r\n", b"\n"])
+def test_invalid_utf8_is_reported_at_its_line_whatever_the_line_breaks(
+        tmp_path: Path, newline: bytes) -> None:
+    lines = [b"cstosim: 1", b"name: ok", b"as_of: 2021-07-03", b"note: caf\xe9"]
+    (tmp_path / "s.yaml").write_bytes(newline.join(lines) + newline)
+    done = cstosim("validate", "s.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "s.yaml:4:10: error[invalid_utf8]" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("name", ["1e3", "1.0e5", "2e-3", ".5", "+1", "null", "2021-07-03"])
+def test_a_name_that_looks_like_a_number_survives_the_round_trip(tmp_path: Path, name: str) -> None:
+    from cstosim.api import load_scenario
+    from cstosim.properties import dump_scenario
+
+    text = AZE_MEMBER.read_text(encoding="utf-8")
+    first = next(line for line in text.splitlines() if line.startswith("name:"))
+    path = tmp_path / "s.yaml"
+    path.write_text(text.replace(first, f"name: '{name}'"), encoding="utf-8")
+    _, scenario = load_scenario(path, None)
+    again = tmp_path / "again.yaml"
+    again.write_text(dump_scenario(scenario.spec), encoding="utf-8")
+    _, reloaded = load_scenario(again, None)
+    assert reloaded.spec.name == name
+    assert reloaded.spec == scenario.spec
