@@ -276,10 +276,16 @@ def flips(axes: tuple[Axis, ...], variants: list[tuple[tuple[Any, ...], dict[str
           ) -> list[dict[str, Any]]:
     """Neighbouring variants (one step on one axis) whose conclusions differ."""
     index = {v: s for v, s in variants}
+    positions: list[dict[Any, int]] = []  # value -> place on its axis, looked up in O(1)
+    for axis in axes:
+        where: dict[Any, int] = {}
+        for p, x in enumerate(axis.values):
+            where.setdefault(x, p)
+        positions.append(where)
     found = []
     for v, s in variants:
         for i, axis in enumerate(axes):
-            pos = axis.values.index(v[i])
+            pos = positions[i][v[i]]
             if pos + 1 >= len(axis.values):
                 continue
             w = (*v[:i], axis.values[pos + 1], *v[i + 1:])

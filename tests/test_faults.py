@@ -250,3 +250,36 @@ def test_a_name_that_looks_like_a_number_survives_the_round_trip(tmp_path: Path,
     _, reloaded = load_scenario(again, None)
     assert reloaded.spec.name == name
     assert reloaded.spec == scenario.spec
+
+
+# ---- bounded work -----------------------------------------------------------------------------
+
+def test_a_dense_pact_web_with_a_deep_chain_search_is_capped_with_a_note(tmp_path: Path) -> None:
+    from cstosim.admissions import MAX_CHAIN_STEPS
+
+    text = (ROOT / "rules.yaml").read_text(encoding="utf-8")
+    assert "  chain_depth:\n    value: 2" in text
+    text = text.replace("  chain_depth:\n    value: 2", "  chain_depth:\n    value: 100")
+    states = ["ARM", "AZE", "BLR", "GEO", "KAZ", "KGZ", "RUS", "TJK", "UZB", "PAK", "IND", "CHN", "SRB", "AFG", "IRN", "MNG"]
+    pact = ("commitments:\n  - id: big_pact\n    type: defence\n    treaty: A sixteen-state pact\n"
+            f"    article: Art. 1\n    parties: {{states: [{', '.join(states)}]}}\n"
+            "    from: 2000-01-01\n    owed_by: other_parties\n    strength: immediate\n"
+            "    military: true\n    judged_by: interpretation\n    meaning: every party defends "
+            "every other\n    source: a test\n    when: classification.rank >= 3\n")
+    (tmp_path / "rules.yaml").write_text(text.replace("commitments:\n", pact, 1), encoding="utf-8")
+    # 15! simple paths through one pact: without the cap this never finishes
+    done = cstosim("run", "--rules", "rules.yaml", AZE_MEMBER, cwd=tmp_path, timeout=120)
+    no_traceback(done)
+    assert done.returncode == 0, done.stderr
+    assert f"the pact-chain search stopped after {MAX_CHAIN_STEPS:,} steps" in done.stdout
+
+
+def test_flip_detection_finds_each_flip_once_on_a_long_axis() -> None:
+    from cstosim.sweep import Axis, flips
+
+    axis = Axis("x", "params", "x", tuple(range(5000)))
+    summary = {"labels": {}, "obligations": {}, "tensions": [], "admitted": {}}
+    flipped = {**summary, "labels": {"i": "aggression"}}
+    variants = [((v,), flipped if v >= 4321 else summary) for v in axis.values]
+    found = flips((axis,), variants)
+    assert [(f["from"], f["to"]) for f in found] == [(4320, 4321)]
