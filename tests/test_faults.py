@@ -260,7 +260,8 @@ def test_a_dense_pact_web_with_a_deep_chain_search_is_capped_with_a_note(tmp_pat
     text = (ROOT / "rules.yaml").read_text(encoding="utf-8")
     assert "  chain_depth:\n    value: 2" in text
     text = text.replace("  chain_depth:\n    value: 2", "  chain_depth:\n    value: 100")
-    states = ["ARM", "AZE", "BLR", "GEO", "KAZ", "KGZ", "RUS", "TJK", "UZB", "PAK", "IND", "CHN", "SRB", "AFG", "IRN", "MNG"]
+    states = ["ARM", "AZE", "BLR", "GEO", "KAZ", "KGZ", "RUS", "TJK",
+              "UZB", "PAK", "IND", "CHN", "SRB", "AFG", "IRN", "MNG"]
     pact = ("commitments:\n  - id: big_pact\n    type: defence\n    treaty: A sixteen-state pact\n"
             f"    article: Art. 1\n    parties: {{states: [{', '.join(states)}]}}\n"
             "    from: 2000-01-01\n    owed_by: other_parties\n    strength: immediate\n"
