@@ -284,3 +284,15 @@ def test_flip_detection_finds_each_flip_once_on_a_long_axis() -> None:
     variants = [((v,), flipped if v >= 4321 else summary) for v in axis.values]
     found = flips((axis,), variants)
     assert [(f["from"], f["to"]) for f in found] == [(4320, 4321)]
+
+
+def test_a_flood_of_bad_events_stops_at_the_item_limit(tmp_path: Path) -> None:
+    from cstosim.api import MAX_ITEMS
+
+    (tmp_path / "s.yaml").write_text("cstosim: 1\nname: x\nas_of: 2021-01-01\nevents:\n"
+                                     + "- 1\n" * (MAX_ITEMS + 1), encoding="utf-8")
+    done = cstosim("validate", "s.yaml", cwd=tmp_path)
+    no_traceback(done)
+    assert done.returncode == 2
+    assert f"s.yaml:5:1: error[too_many_items]: `events` has {MAX_ITEMS + 1:,} items" in done.stderr
+    assert done.stderr.count("error[") == 1  # not one error per item
