@@ -189,7 +189,8 @@ def variant(scenario: Scenario, params: dict[str, Any], axes: tuple[Axis, ...],
     spec = scenario.spec
     if interpretations:
         spec = spec.model_copy(update={"interpretations": list(interpretations)})
-    new_params = {**spec.params, **params}
+    # Swept and `--set` values are the command line's: they win over every reading's own.
+    new_params = dict(params)
     updates: dict[str, dict[str, Any]] = {}
     for axis, v in zip(axes, values, strict=True):
         if axis.target == "params":
@@ -203,8 +204,7 @@ def variant(scenario: Scenario, params: dict[str, Any], axes: tuple[Axis, ...],
             if upd:  # values were validated against the Incident model by parse_axis
                 e = m.Event(incident=e.incident.model_copy(update=upd))
         events.append(e)
-    return Scenario(spec.model_copy(update={"events": events, "params": new_params}),
-                    scenario.file, scenario.added_commitments)
+    return scenario.with_spec(spec.model_copy(update={"events": events})).with_overrides(new_params)
 
 
 def summary(rules: CompiledRules, scenario: Scenario) -> dict[str, Any]:
