@@ -35,6 +35,7 @@ CODES: Mapping[str, str] = MappingProxyType({
     "duplicate_file": "the same file is given twice on the command line",
     "file_too_large": "the input is over the size limit (`max_bytes`, 16 MiB)",
     "invalid_utf8": "the file is not valid UTF-8",
+    "control_character": "a value holds a control character (ESC, BEL...) that a terminal would act on",
     "empty_file": "the file holds nothing but blank lines and comments",
     "yaml_syntax": "the text is not valid YAML (or an alias names no anchor)",
     "multiple_documents": "the file holds more than one YAML document",

@@ -47,7 +47,7 @@ def test_excerpt_cuts_long_values_and_counts_them() -> None:
 
 
 def test_diagnostics_escape_control_characters_everywhere() -> None:
-    d = Diagnostic("x", Location("a\x1b[2J.yaml", 1, 1), "bad `\x1b]0;title\x07`", "try `\r`")
+    d = Diagnostic("wrong_value", Location("a\x1b[2J.yaml", 1, 1), "bad `\x1b]0;title\x07`", "try `\r`")
     text = d.format()
     assert "\x1b" not in text and "\x07" not in text and "\r" not in text
     assert "\\x1b]0;title\\x07" in text and "\\r" in text
