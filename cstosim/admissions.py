@@ -150,9 +150,16 @@ def decide(procedure: pg.Procedure, deciders: Sequence[Stance]) -> tuple[str, li
     return ("adopted" if support * 2 > len(stances) else "blocked"), blocking
 
 
+MAX_CHAIN_STEPS = 20_000
+"""Pact-chain search budget per search: commitments followed. The chains are simple paths,
+whose number can grow exponentially with ``chain_depth`` in a dense web of pacts; past the
+budget the search stops, keeps the chains found so far and the report carries a note."""
+
+
 def chains(ev: Evaluation, start: str, body: str, d: dt.date) -> list[Chain]:
     """Pact chains from ``start`` through commitments outside ``body`` to rival blocs."""
     w = ev.world
+    budget = [MAX_CHAIN_STEPS]
     rivals = set(ev.program.bodies[body].rivals)
     depth = int(ev.base_params["chain_depth"])  # compile requires it with pact chains
     out: list[Chain] = []
@@ -177,6 +184,10 @@ def chains(ev: Evaluation, start: str, body: str, d: dt.date) -> list[Chain]:
             for other in bound:
                 if other in seen:
                     continue
+                if budget[0] <= 0:
+                    ev.chains_capped = True
+                    return
+                budget[0] -= 1
                 mil = military and c.military
                 new_steps = (*steps, c.id, other)
                 rb = rival_of(other)

@@ -159,8 +159,35 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+MAX_ITEMS = 10_000
+"""Items in any one list of a file (events, applications, changes, states...): checked before
+validation, so that a flood of bad items fails at once instead of building an error each."""
+
+
+def _long_lists(doc: Document) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), doc.data)]
+    while stack and len(found) < 5:
+        path, value = stack.pop()
+        if isinstance(value, list):
+            if len(value) > MAX_ITEMS:
+                name = ".".join(str(p) for p in path) or "the file"
+                found.append(Diagnostic(
+                    "too_many_items", doc.locate(path), f"`{name}` has {len(value):,} items, "
+                    f"over the limit of {MAX_ITEMS:,}", "split the scenario into several files"))
+                continue
+            stack.extend(((*path, i), v) for i, v in enumerate(value)
+                         if isinstance(v, (list, dict)))
+        elif isinstance(value, dict):
+            stack.extend(((*path, k), v) for k, v in value.items() if isinstance(v, (list, dict)))
+    return found
+
+
 def validate_model(cls: type[ModelT], doc: Document) -> ModelT:
     """Validate a document's data against a file model, with located errors."""
+    too_long = _long_lists(doc)
+    if too_long:
+        raise CstosimError(too_long)
     enabled = gc.isenabled()
     gc.disable()  # validation allocates many objects and frees none; collecting only costs time
     try:

@@ -1,7 +1,9 @@
 """Step 6, the command line: parse arguments, call the library, render, exit.
 
 Exit codes: 0 success; 1 an expectation failed (``test``); 2 bad input or
-usage; 130 interrupted. Results go to stdout, diagnostics to stderr. Nothing
+usage, or stdout that cannot be written (closed, full); 130 interrupted;
+141 the reader of stdout went away (broken pipe, quietly); 143 terminated.
+Results go to stdout, diagnostics to stderr. Nothing
 imports this module; heavy modules are imported inside the commands so that
 ``cstosim --help`` starts fast.
 """
@@ -12,7 +14,7 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
     from cstosim.compile import CompiledRules
 
 EXIT_OK, EXIT_EXPECTATION, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a command killed by SIGPIPE (128 + 13)
 
 app = typer.Typer(
     name="cstosim",
@@ -68,8 +71,25 @@ def _guard(body: Callable[[], int]) -> None:
 
     try:
         code = body()
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a full or closed stdout fails here, not at exit
     except CstosimError as exc:
         code = _fail(exc.diagnostics, exc.omitted)
+    except BrokenPipeError:
+        _silence_stdout()
+        code = EXIT_BROKEN_PIPE
+    except _StdoutClosed:
+        print("error[cannot_write]: standard output is closed; nothing was written\n"
+              "  hint: redirect the output to a file, or use `--output FILE`", file=sys.stderr)
+        code = EXIT_BAD_INPUT
+    except OSError as exc:
+        if not _is_stdout_fault(exc):
+            raise
+        _silence_stdout()
+        print(f"error[cannot_write]: cannot write to standard output: {exc.strerror}\n"
+              "  hint: free some space, or write elsewhere with `--output FILE`",
+              file=sys.stderr)
+        code = EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted; no output was written.", file=sys.stderr)
         code = EXIT_INTERRUPTED
@@ -77,6 +97,38 @@ def _guard(body: Callable[[], int]) -> None:
         print("terminated; no output was written.", file=sys.stderr)
         code = EXIT_TERMINATED
     raise typer.Exit(code)
+
+
+class _StdoutClosed(OSError):
+    """Written to a standard output that was closed when cstosim started (``>&-``)."""
+
+
+class _ClosedStream:
+    """Stands in for ``sys.stdout`` when file descriptor 1 is closed."""
+
+    def write(self, text: str) -> int:
+        raise _StdoutClosed(9, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+
+def _is_stdout_fault(exc: OSError) -> bool:
+    import errno
+
+    return exc.errno in (errno.ENOSPC, errno.EIO, errno.EBADF, errno.EDQUOT, errno.EFBIG)
+
+
+def _silence_stdout() -> None:
+    """Point fd 1 at /dev/null so the interpreter's final flush cannot fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, AttributeError, ValueError):
+        pass
 
 
 def _rules(path: Path | None) -> CompiledRules | None:
@@ -165,7 +217,8 @@ def run(
         else:
             text = ("\n" + "=" * 80 + "\n\n").join(texts)
         if output is not None:
-            write_atomic(output, text, force=force)
+            write_atomic(output, text, force=force,
+                         inputs=[*scenarios, *(str(c.file) for c, _ in loaded)])
             print(f"wrote {output}", file=sys.stderr)
         else:
             sys.stdout.write(text)
@@ -238,7 +291,7 @@ def test(
         for p in paths or [Path("scenarios")]:
             if p.is_dir():
                 files.extend(sorted(p.glob("*.yaml")) + sorted(p.glob("*.yml")))
-            elif p.exists():
+            elif p.exists() or p.is_symlink():  # a dangling or looping link: the loader says
                 files.append(p)
             else:
                 raise CstosimError([Diagnostic("file_not_found", Location(str(p)),
@@ -337,8 +390,17 @@ def check(
     """Property-test a rules file; write a runnable counterexample for each failure."""
 
     def body() -> int:
+        import atexit
         import os
+        import shutil
+        import tempfile
 
+        # hypothesis keeps a cache under ./.hypothesis; keep it out of the user's folder
+        # unless they name one (HYPOTHESIS_STORAGE_DIRECTORY)
+        if "HYPOTHESIS_STORAGE_DIRECTORY" not in os.environ:
+            cache = tempfile.mkdtemp(prefix="cstosim-hypothesis-")
+            os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = cache
+            atexit.register(shutil.rmtree, cache, True)
         from cstosim.api import DEFAULT_RULES, load_rules
         from cstosim.check import check_rules
         from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
@@ -376,10 +438,15 @@ def check(
             out.mkdir(parents=True, exist_ok=True)
             target = out / f"{result.id}.yaml"
             n = 1
-            while target.exists() and not force:
+            while True:  # the first free name, even against a concurrent `check`
+                try:
+                    write_atomic(target, result.counterexample, force=force)
+                    break
+                except CstosimError as exc:
+                    if force or exc.diagnostics[0].code != "file_exists" or n > 10_000:
+                        raise
                 n += 1
                 target = out / f"{result.id}-{n}.yaml"
-            write_atomic(target, result.counterexample, force=force)
             print(f"     counterexample: {target} (run it with `cstosim run {target}`)")
         print(f"{failed} properties failed" if failed else "all properties hold")
         return EXIT_EXPECTATION if failed else EXIT_OK
@@ -644,7 +711,8 @@ def sweep(
         else:
             text = sweep_text.to_text(result)
         if output is not None:
-            write_atomic(output, text, force=force)
+            write_atomic(output, text, force=force,
+                         inputs=[scenario, *([rules] if rules is not None else [])])
             print(f"wrote {output}", file=sys.stderr)
         else:
             sys.stdout.write(text)
@@ -807,11 +875,13 @@ def _svg(dot_text: str) -> str:
 
 
 def _no_duplicates(paths: list[Path]) -> None:
+    import os
+
     from cstosim.errors import CstosimError, Diagnostic, Location
 
     seen: set[Path] = set()
     for p in paths:
-        key = p.resolve()
+        key = Path(os.path.realpath(p))  # never raises, even on a symlink loop
         if key in seen:
             raise CstosimError([Diagnostic("duplicate_file", Location(str(p)),
                                            f"`{p}` is given twice", "name each file once")])
@@ -847,4 +917,11 @@ def entry() -> None:
     import signal
 
     signal.signal(signal.SIGTERM, _on_sigterm)
+    # text a terminal's encoding cannot show (LC_ALL=C, PYTHONIOENCODING=ascii) is written
+    # as backslash escapes rather than failing the command
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    if sys.stdout is None:  # started with `>&-`
+        sys.stdout = cast(Any, _ClosedStream())
     app()

@@ -13,6 +13,7 @@ registry (:func:`codes_reference`).
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -28,10 +29,13 @@ CODES: Mapping[str, str] = MappingProxyType({
                   "regular file",
     "not_a_folder": "`check --out` names something that exists and is not a folder",
     "file_exists": "the output file exists and `--force` was not given",
-    "cannot_write": "the operating system refused to write the output file",
+    "cannot_write": "the operating system refused to write the output file, or standard "
+                    "output is closed or full",
+    "output_is_input": "an output file is also a file the same command reads",
     "duplicate_file": "the same file is given twice on the command line",
     "file_too_large": "the input is over the size limit (`max_bytes`, 16 MiB)",
     "invalid_utf8": "the file is not valid UTF-8",
+    "control_character": "a value holds a control character (ESC, BEL...) that a terminal would act on",
     "empty_file": "the file holds nothing but blank lines and comments",
     "yaml_syntax": "the text is not valid YAML (or an alias names no anchor)",
     "multiple_documents": "the file holds more than one YAML document",
@@ -41,6 +45,7 @@ CODES: Mapping[str, str] = MappingProxyType({
     "tag_not_allowed": "the YAML uses a tag such as `!!python/object`",
     "too_deep": "mappings and lists are nested deeper than the limit (`max_depth`)",
     "too_many_aliases": "the file uses more `*alias` references than the limit (`max_aliases`)",
+    "too_many_items": "a list holds more items than the limit (`MAX_ITEMS`, 10,000)",
     "too_many_nodes": "the document, with aliases expanded, holds more values than the limits",
     "number_too_large": "a number has more digits than any cstosim value needs, or is infinite",
     "invalid_date": "a YYYY-MM-DD value is not a real calendar date",
@@ -117,6 +122,31 @@ CODES: Mapping[str, str] = MappingProxyType({
 })
 """Every diagnostic code, with its one meaning."""
 
+MAX_EXCERPT = 80
+"""Most characters of one user value a diagnostic quotes; longer values are cut, with a count."""
+
+_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
+_CONTROLS.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"})
+_TICKED = re.compile(f"`([^`]{{{MAX_EXCERPT + 1},}})`")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with control characters (ESC, BEL, CR, C1, ...) written as ``\\xNN`` escapes,
+    so that a user value can never move the cursor, clear a terminal or set its title."""
+    return text.translate(_CONTROLS)
+
+
+def excerpt(value: str, limit: int = MAX_EXCERPT) -> str:
+    """``value`` escaped and cut to ``limit`` characters, saying how long it was."""
+    value = escape_controls(value)
+    if len(value) <= limit:
+        return value
+    return f"{value[:limit]}... ({len(value):,} characters)"
+
+
+def _bounded(text: str) -> str:
+    return _TICKED.sub(lambda m: f"`{excerpt(m.group(1))}`", escape_controls(text))
+
 
 @dataclass(frozen=True, order=True)
 class Location:
@@ -145,6 +175,14 @@ class Diagnostic:
         if self.code not in CODES:
             raise ValueError(f"unregistered diagnostic code {self.code!r}: add it, with its meaning, "
                              "to cstosim.errors.CODES")
+        # every user value in a diagnostic is quoted in backticks: bound and escape them all
+        # here, once, so no step can echo a megabyte or a terminal escape by mistake
+        object.__setattr__(self, "message", _bounded(self.message))
+        object.__setattr__(self, "hint", _bounded(self.hint))
+        if len(self.location.file) > 4 * MAX_EXCERPT or not self.location.file.isprintable():
+            object.__setattr__(self, "location", Location(
+                excerpt(self.location.file, 4 * MAX_EXCERPT), self.location.line,
+                self.location.column))
 
     def format(self) -> str:
         text = f"{self.location}: error[{self.code}]: {self.message}"
@@ -184,6 +222,8 @@ class CstosimError(Exception):
 def did_you_mean(value: str, choices: Iterable[str]) -> str:
     """A hint naming the closest choices to ``value``, or listing a few valid ones."""
     options = sorted(set(choices))
+    if len(value) > 4 * MAX_EXCERPT:  # no code is that long; spare difflib the work
+        return expected_one_of(options)
     close = difflib.get_close_matches(value, options, n=3, cutoff=0.6)
     if close:
         return "did you mean " + " or ".join(f"`{c}`" for c in close) + "?"

@@ -72,6 +72,7 @@ class Evaluation:
         self.obligations: dict[str, Obligation] = {}
         self.tensions: dict[str, Tension] = {}
         self.candidacies: set[tuple[str, str, str]] = set()
+        self.chains_capped = False  # set when a pact-chain search hit MAX_CHAIN_STEPS
         self.record: list[Record] | None = None if explain == "off" else []
         self.params_ns = {name: SimpleNamespace(**{**params, **reading.params, **every,
                                                    **per_reading.get(name, {})})
@@ -147,6 +148,8 @@ def run(program: pg.Program, case: pg.Case, params: Mapping[str, Any], *, with_c
             admissions.admit(ev, e)
         else:
             incidents.incident(ev, e)
+    if ev.chains_capped:
+        notes.append(reason("chain_search_capped", limit=admissions.MAX_CHAIN_STEPS))
     return Outcome(
         admissions=tuple(sorted(ev.admissions, key=lambda a: (a.date, a.id))),
         classifications=tuple(sorted(ev.classifications,

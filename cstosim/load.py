@@ -117,7 +117,8 @@ def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
+        # YAML breaks lines at LF, CRLF and a lone CR (old Mac files): count them all
+        before = raw[: exc.start].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         line = before.count(b"\n") + 1
         # Columns count characters, as in every other error.
         column = len(before[before.rfind(b"\n") + 1:].decode("utf-8", errors="replace")) + 1
@@ -182,6 +183,12 @@ def load_text(text: str, name: str = "<string>", limits: Limits = DEFAULT_LIMITS
             gc.enable()
     if not isinstance(doc.data, dict):
         kind = _kind(doc.data)
+        if kind.startswith("the value"):  # some other file (`/etc/passwd`): never echo its content
+            shown = Path(name).name[:80]
+            raise CstosimError([Diagnostic(
+                "expected_mapping", doc.locate(()),
+                f"`{shown}` is not a cstosim file: it holds one plain value, not `key: value` lines",
+                "give a cstosim scenario or rules file (they start with `cstosim: 1`)")])
         raise CstosimError([Diagnostic("expected_mapping", doc.locate(()),
                                        f"expected a mapping at the top of the file, found {kind}",
                                        "start the file with `key: value` lines")])
@@ -221,6 +228,9 @@ def _fail(file: str, code: str, message: str, hint: str) -> CstosimError:
     return CstosimError([Diagnostic(code, Location(file), message, hint)])
 
 
+_ESCAPED_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 class _Builder:
     """Builds data from parser events, iteratively, counting what it builds."""
 
@@ -250,6 +260,14 @@ class _Builder:
             kind = type(event)
             if kind is yaml.ScalarEvent or kind is yaml.AliasEvent:
                 mark = event.start_mark
+                if kind is yaml.ScalarEvent and event.style and _ESCAPED_CONTROL.search(event.value):
+                    # `"\x1b]0;title\x07"`: YAML's escapes let a value smuggle what the
+                    # reader refuses raw; it would reach terminals and reports, so refuse it too
+                    char = _ESCAPED_CONTROL.search(event.value).group()  # type: ignore[union-attr]
+                    raise self.error("control_character", mark,
+                                     f"the value holds the control character `U+{ord(char):04X}`",
+                                     "remove the escape (`\\x..`, `\\e`, `\\u....`); "
+                                     "cstosim values are plain text")
                 if kind is yaml.AliasEvent:
                     value, size = self._alias(event)
                 else:

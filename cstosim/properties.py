@@ -205,6 +205,8 @@ def gate_blocks(rules: CompiledRules, sc: Scenario) -> list[str]:
 
 
 def time(rules: CompiledRules, sc: Scenario) -> list[str]:
+    if sc.spec.as_of == dt.date.max:  # no later day to date a request on
+        return []
     later = sc.spec.as_of + dt.timedelta(days=1)
     events = [m.Event(incident=e.incident.model_copy(update={"requests": [
         *e.incident.requests, m.Request(article="art2", date=later),
@@ -250,6 +252,17 @@ class _Dumper(yaml.SafeDumper):
 
     def ignore_aliases(self, data: object) -> bool:
         return True
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    # cstosim's loader reads `1e3`, `2e-3` or `.5` as numbers where YAML 1.1 (and so the
+    # dumper's resolver) sees strings: quote anything that could start a number, date or null
+    if value[:1].isdigit() or value[:1] in "-+.~" or value.lower() in ("null", "true", "false"):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'")
+    return dumper.represent_str(value)
+
+
+_Dumper.add_representer(str, _represent_str)
 
 
 PROPERTIES: tuple[Property, ...] = (

@@ -11,6 +11,7 @@ Dask cluster's executor); workers load the rules and scenario once each.
 from __future__ import annotations
 
 import itertools
+import math
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -140,7 +141,10 @@ def _values(spec: str, kind: str, text: str) -> tuple[Any, ...]:
             step = _num(step_text) if step_text else 1
             if step <= 0 or hi < lo:
                 raise ValueError
-            count = int((hi - lo) / step) + 1
+            try:
+                count = int((hi - lo) / step) + 1
+            except OverflowError:  # a range too wide to count in a float
+                count = MAX_VARIANTS + 1
             if count > MAX_VARIANTS:
                 raise _bad(f"`{text}` has {count:,} values", f"at most {MAX_VARIANTS:,} variants in all")
             return tuple(lo + i * step for i in range(count))
@@ -162,7 +166,10 @@ def _values(spec: str, kind: str, text: str) -> tuple[Any, ...]:
 
 def _num(text: str) -> int | float:
     text = text.strip()
-    return float(text) if any(c in text for c in ".eE") else int(text)
+    value = float(text) if any(c in text for c in ".eE") else int(text)
+    if isinstance(value, float) and not math.isfinite(value):  # `1e999` reads as infinity
+        raise ValueError(text)
+    return value
 
 
 def _bad(message: str, hint: str) -> CstosimError:
@@ -269,10 +276,16 @@ def flips(axes: tuple[Axis, ...], variants: list[tuple[tuple[Any, ...], dict[str
           ) -> list[dict[str, Any]]:
     """Neighbouring variants (one step on one axis) whose conclusions differ."""
     index = {v: s for v, s in variants}
+    positions: list[dict[Any, int]] = []  # value -> place on its axis, looked up in O(1)
+    for axis in axes:
+        where: dict[Any, int] = {}
+        for p, x in enumerate(axis.values):
+            where.setdefault(x, p)
+        positions.append(where)
     found = []
     for v, s in variants:
         for i, axis in enumerate(axes):
-            pos = axis.values.index(v[i])
+            pos = positions[i][v[i]]
             if pos + 1 >= len(axis.values):
                 continue
             w = (*v[:i], axis.values[pos + 1], *v[i + 1:])

@@ -47,7 +47,7 @@ def key_dates(rules: CompiledRules) -> list[dt.date]:
         found.update(d for d in (c.from_, c.until) if d)
     for body in s.bodies.values():
         found.update(d for t in body.tiers.values() for d in (t.in_force_from, t.proposed_on) if d)
-    found.update(d - dt.timedelta(days=1) for d in list(found))
+    found.update(d - dt.timedelta(days=1) for d in list(found) if d > dt.date.min)
     return sorted(d for d in found if FIRST_DAY <= d <= LAST_DAY)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from cstosim.render.diff import delta_lines
 from cstosim.render.graph import to_mermaid
 from cstosim.render.sentences import sentence
@@ -9,11 +12,18 @@ from cstosim.render.text import grouped
 from cstosim.render.values import verdict
 from cstosim.report import Report
 
+_MARKUP = re.compile(r"([\\`*_\[\]#|~])")
+
+
+def _text(value: str) -> str:
+    """A user's free text (a name) as literal Markdown: no HTML, no markup, one line."""
+    return _MARKUP.sub(r"\\\1", html.escape(" ".join(value.split()), quote=False))
+
 
 def to_markdown(report: Report) -> str:
     """A Markdown report, for notebooks, issues and documents."""
-    out = [f"# {report.scenario}", "",
-           f"As of **{report.as_of}**; rules: {report.rules}; interpretations: "
+    out = [f"# {_text(report.scenario)}", "",
+           f"As of **{report.as_of}**; rules: {_text(report.rules)}; interpretations: "
            + ", ".join(f"`{i}`" for i in report.interpretations), ""]
     if report.admissions:
         out += ["## Admissions", "", "| application | candidate | tier | admitted | gates failed | "

@@ -61,6 +61,9 @@ _SENTENCES: dict[str, Callable[[dict[str, Any]], str]] = {
                                      f"was in force on {f['on']}; the `relation_end` change did nothing"),
     "no_cascade_depth": lambda f: ("the rules define no `cascade_depth` parameter, so obligations "
                                    "are not followed to the commitments they set off"),
+    "chain_search_capped": lambda f: (f"the pact-chain search stopped after {f['limit']:,} steps "
+                                      "(a dense web of pacts with a large `chain_depth`); chains "
+                                      "past that point are not reported"),
     "parameter_shadowed": lambda f: (
         f"parameter `{f['name']}` = {value(f['value'])} from the scenario "
         + ("has no effect: every evaluated interpretation sets its own value"
