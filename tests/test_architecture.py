@@ -15,7 +15,8 @@ ALLOWED: dict[str, set[str]] = {
     "model": set(),
     "conditions": {"errors"},
     "program": {"conditions"},
-    "compile": {"model", "program", "compiled", "conditions", "errors"},
+    "codegen": {"conditions"},
+    "compile": {"model", "program", "compiled", "conditions", "codegen", "errors"},
     "report": {"conditions"},
     # evaluation: plain program types in, Report out; no file formats, no text
     "world": {"program", "report"},
