@@ -104,7 +104,7 @@ def to_code(cond: Condition) -> Callable[[Context], bool]:
                            kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]),
         body=[test, ast.Return(ast.Name(_TEST, ast.Load()))], decorator_list=[], returns=None)
     for fn_def in (test, factory):
-        fn_def.type_params = []  # a required field from Python 3.12 on
+        vars(fn_def)["type_params"] = []  # a required field from Python 3.12 on
     module = ast.fix_missing_locations(ast.Module(body=[factory], type_ignores=[]))
     code = compile(module, f"<condition {cond.text[:60]!r}>", "exec", dont_inherit=True)
     # The module's one constant that is code is the factory; build the function from it
