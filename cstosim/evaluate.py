@@ -102,11 +102,19 @@ def names_of(program: pg.Program, case: pg.Case) -> tuple[str, ...]:
 
 
 def run(program: pg.Program, case: pg.Case, params: Mapping[str, Any], *, with_changes: bool,
-        explain: str, interpretations: tuple[str, ...]) -> tuple[Outcome, World]:
+        explain: str, interpretations: tuple[str, ...],
+        built: tuple[World, tuple[Reason, ...]] | None = None) -> tuple[Outcome, World]:
     """One evaluation pass: the conclusions with the case's changes (the what-if) or
-    without them (the baseline), and the world they left."""
-    notes: list[Reason] = []
-    world = World(program, case.changes if with_changes else (), notes)
+    without them (the baseline), and the world they left.
+
+    ``built`` is a world already built from the same program and changes, with the notes
+    building it left (see :func:`shared_world`); only a case without applications may
+    share one, since admitting a state is the one thing that changes the world."""
+    if built is not None:
+        world, notes = built[0], list(built[1])
+    else:
+        notes = []
+        world = World(program, case.changes if with_changes else (), notes)
     dates = {e.id: e.start for e in case.events if isinstance(e, pg.Incident)}
     if dates and "cascade_depth" not in params:
         notes.append(reason("no_cascade_depth"))
@@ -133,13 +141,26 @@ def run(program: pg.Program, case: pg.Case, params: Mapping[str, Any], *, with_c
         notes=tuple(notes), record=tuple(ev.record or ())), world
 
 
-def conclusions(program: pg.Program, case: pg.Case, *, explain: str = "off"
-                ) -> tuple[Outcome, World]:
+def shared_world(program: pg.Program, case: pg.Case) -> tuple[World, tuple[Reason, ...]] | None:
+    """The what-if world of ``case`` and its notes, to evaluate many variants of the case
+    on (variants that differ only in incident facts, parameters or readings); None when
+    the case has applications, whose admissions change the world as they run."""
+    if any(isinstance(e, pg.Application) for e in case.events):
+        return None
+    notes: list[Reason] = []
+    world = World(program, case.changes, notes)
+    return world, tuple(notes)
+
+
+def conclusions(program: pg.Program, case: pg.Case, *, explain: str = "off",
+                built: tuple[World, tuple[Reason, ...]] | None = None) -> tuple[Outcome, World]:
     """The what-if's conclusions and the world they left (no baseline, no difference).
 
-    The fast path for property checks and sweeps."""
+    The fast path for property checks and sweeps; ``built`` as for :func:`run`."""
+    if built is not None and any(isinstance(e, pg.Application) for e in case.events):
+        raise ValueError("a case with applications cannot share a built world")
     return run(program, case, {**program.params, **case.params}, with_changes=True,
-               explain=explain, interpretations=names_of(program, case))
+               explain=explain, interpretations=names_of(program, case), built=built)
 
 
 def evaluate(program: pg.Program, case: pg.Case, *, explain: str = "full",

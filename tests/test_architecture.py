@@ -36,7 +36,7 @@ ALLOWED: dict[str, set[str]] = {
     "check": {"model", "api", "compile", "properties", "testing"},
     "explain": {"model", "api", "compile", "conditions", "errors", "report"},
     "compare": {"api", "compile", "difference", "report"},
-    "sweep": {"model", "api", "compile", "errors"},
+    "sweep": {"model", "api", "compile", "errors", "evaluate", "program", "report", "world"},
     # all text output
     "render": {"render.graph", "render.json", "render.markdown", "render.text", "report"},
     "render.values": {"conditions"},
