@@ -80,3 +80,14 @@ def test_a_case_with_applications_never_shares_a_world() -> None:
     with pytest.raises(ValueError, match="applications"):
         case_conclusions(rules.program, sc.case, built=built)
     assert any(isinstance(e, pg.Application) for e in sc.case.events)
+
+
+def test_a_boolean_incident_axis_runs_from_the_command_line() -> None:
+    """`--vary incident.border_delimited=true,false` used to end in a TypeError traceback."""
+    from tests.test_cli import cstosim as run_cli
+
+    seed = next(p for p in SEEDS if p.stem.startswith("syunik"))
+    done = run_cli("sweep", seed, "--vary", "incident.border_delimited=true,false")
+    assert done.returncode == 0, done.stderr
+    assert "incident.border_delimited True -> False" in done.stdout
+    assert "Traceback" not in done.stderr
