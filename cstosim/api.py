@@ -164,12 +164,25 @@ def validate_model(cls: type[ModelT], doc: Document) -> ModelT:
     enabled = gc.isenabled()
     gc.disable()  # validation allocates many objects and frees none; collecting only costs time
     try:
-        return cls.model_validate(doc.data)
-    except ValidationError as exc:
-        raise CstosimError(diagnostics_from(exc, doc, cls)) from None
+        found = list(doc.problems)
+        try:
+            model = cls.model_validate(doc.data)
+        except ValidationError as exc:
+            found += diagnostics_from(exc, doc, cls)
+        if found:
+            raise CstosimError(merged(found))
+        return model
     finally:
         if enabled:
             gc.enable()
+
+
+def merged(problems: list[Diagnostic]) -> list[Diagnostic]:
+    """Problems from several stages, one per place (the first found there), in file order."""
+    seen: dict[tuple[str, int, int], Diagnostic] = {}
+    for d in problems:
+        seen.setdefault((d.location.file, d.location.line, d.location.column), d)
+    return sorted(seen.values(), key=lambda d: (d.location.file, d.location.line, d.location.column))
 
 
 def load_rules(path: str | os.PathLike[str] | None = None) -> CompiledRules:
@@ -218,13 +231,57 @@ def file_kind(doc: Document) -> str:
     return "rules"
 
 
-def read_scenario_document(path: str | os.PathLike[str]) -> tuple[Document, m.ScenarioFile]:
-    doc = load_file(Path(path))
+def _require_scenario(doc: Document) -> None:
     if file_kind(doc) != "scenario":
         raise CstosimError([Diagnostic("wrong_file_kind", Location(doc.file, 1, 1),
                                        "this is not a scenario file (it has no `as_of`)",
                                        "a scenario needs `as_of: YYYY-MM-DD`; rules go in `--rules`")])
+
+
+def read_scenario_document(path: str | os.PathLike[str]) -> tuple[Document, m.ScenarioFile]:
+    doc = load_file(Path(path))
+    _require_scenario(doc)
     return doc, validate_model(m.ScenarioFile, doc)
+
+
+def _raw_references(doc: Document, rules: CompiledRules | None) -> list[Diagnostic]:
+    """References to states, bodies and tiers in a scenario that did not validate, checked
+    on the raw data of its changes and events, so that their problems show in the same run
+    as the schema's. Empty when the rules themselves cannot be loaded."""
+    if rules is None:
+        raw = doc.data.get("rules") if isinstance(doc.data, dict) else None
+        try:
+            rules = load_rules(Path(doc.file).parent / raw if isinstance(raw, str) else None)
+        except (CstosimError, OSError, ValueError):
+            return []
+    s = rules.spec
+    out: list[Diagnostic] = []
+
+    def ref(path: tuple[Any, ...], code: str, kind: str, value: Any, known: Any) -> None:
+        if isinstance(value, str) and value not in known:
+            out.append(Diagnostic(code, doc.locate(path), f"unknown {kind} `{value[:80]}`",
+                                  did_you_mean(value, known)))
+
+    data = doc.data if isinstance(doc.data, dict) else {}
+    for section in ("changes", "events"):
+        items = data.get(section)
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            if not (isinstance(item, dict) and len(item) == 1):
+                continue
+            ((kind, fields),) = item.items()
+            if not isinstance(fields, dict):
+                continue
+            at = (section, i, kind)
+            for name in ("state", "actor", "target"):
+                ref((*at, name), "unknown_state", "state", fields.get(name), s.states)
+            pair = fields.get("states")
+            for j, code in enumerate(pair if isinstance(pair, list) else []):
+                ref((*at, "states", j), "unknown_state", "state", code, s.states)
+            body = fields.get("body")
+            ref((*at, "body"), "unknown_body", "body", body, s.bodies)
+            if isinstance(body, str) and body in s.bodies:
+                ref((*at, "tier"), "unknown_tier", "tier", fields.get("tier"), s.bodies[body].tiers)
+    return out
 
 
 def scenario_rules_path(doc: Document, spec: m.ScenarioFile) -> Path | None:
@@ -254,7 +311,13 @@ def scenario_rules_path(doc: Document, spec: m.ScenarioFile) -> Path | None:
 def load_scenario(path: str | os.PathLike[str], rules: CompiledRules | None = None,
                   ) -> tuple[CompiledRules, Scenario]:
     """Load a scenario and the rules it runs on (``rules`` overrides the file's own)."""
-    doc, spec = read_scenario_document(path)
+    doc = load_file(Path(path))
+    _require_scenario(doc)
+    try:
+        spec = validate_model(m.ScenarioFile, doc)
+    except CstosimError as exc:
+        # The parts that parsed can still be checked against the rules: one run shows all.
+        raise CstosimError(merged([*exc.diagnostics, *_raw_references(doc, rules)])) from None
     if rules is None:
         rules = load_rules(scenario_rules_path(doc, spec))
     added = check_scenario(rules, spec, doc.locate)

@@ -86,7 +86,8 @@ def _rules(path: Path | None) -> CompiledRules | None:
 
 
 def parse_sets(sets: list[str], rules: CompiledRules) -> dict[str, Any]:
-    """Parse ``--set NAME=VALUE`` options, typed like the rules' parameters."""
+    """Parse ``--set NAME=VALUE`` and ``--set READING.NAME=VALUE`` options, typed like the
+    rules' parameters. They win over the scenario's and every reading's own values."""
     from cstosim.compile import param_problem
     from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
     from cstosim.load import load_text
@@ -101,12 +102,19 @@ def parse_sets(sets: list[str], rules: CompiledRules) -> dict[str, Any]:
             problems.append(Diagnostic("bad_option", where, f"`--set {item}` is not NAME=VALUE",
                                        "e.g. `--set occupation_min_days=30`"))
             continue
-        if name not in rules.params:
-            problems.append(Diagnostic("unknown_parameter", where, f"unknown parameter `{name}`",
-                                       did_you_mean(name, rules.params)))
+        reading, _, param = name.rpartition(".")
+        if reading and reading not in rules.spec.interpretations:
+            problems.append(Diagnostic("unknown_interpretation", where,
+                                       f"unknown interpretation `{reading}` in `--set {name}`",
+                                       did_you_mean(reading, rules.spec.interpretations)
+                                       + "; `--set READING.NAME=VALUE` sets a value for one reading"))
+            continue
+        if param not in rules.params:
+            problems.append(Diagnostic("unknown_parameter", where, f"unknown parameter `{param}`",
+                                       did_you_mean(param, rules.params)))
             continue
         value = load_text(f"v: {raw}" if raw.strip() else "v: ''", "<command line>").data["v"]
-        found = param_problem(rules.spec, name, value)
+        found = param_problem(rules.spec, param, value)
         if found:
             problems.append(Diagnostic("type_mismatch", where, *found))
             continue
@@ -208,6 +216,16 @@ def test(
     paths: Annotated[list[Path] | None, typer.Argument(
         help="Scenario files or folders (default: scenarios/).")] = None,
     rules: Annotated[Path | None, typer.Option(help="Rules file to test against.")] = None,
+    keyword: Annotated[str | None, typer.Option(
+        "-k", help="Run only the files whose path or scenario name contains this text "
+                   "(case-insensitive).")] = None,
+    format_: Annotated[DiffFormat, typer.Option("--format", help="Output format.")] = DiffFormat.table,
+    coverage: Annotated[bool, typer.Option(
+        "--coverage", help="Report which rules matched and which condition branches (each "
+                           "comparison true and false) the scenarios exercised.")] = False,
+    fail_under: Annotated[float | None, typer.Option(
+        min=0, max=100, help="With --coverage: exit 1 if overall coverage (rules matched plus "
+                             "branches covered) is below this percentage.")] = None,
 ) -> None:
     """Run the `expect` blocks of scenario files; exit 1 if any expectation fails."""
 
@@ -226,25 +244,52 @@ def test(
                 raise CstosimError([Diagnostic("file_not_found", Location(str(p)),
                                                f"`{p}` does not exist", "give a file or a folder")])
         _no_duplicates(files)
+        if fail_under is not None and not coverage:
+            raise CstosimError([Diagnostic("bad_option", Location("<command line>"),
+                                           "`--fail-under` applies to coverage", "add `--coverage`")])
         base = _rules(rules)
+        as_json = format_ is DiffFormat.json
         failed = passed = 0
+        selected = 0
+        measured: dict[str, Any] = {}
+        records: list[dict[str, Any]] = []
         for path in files:
             compiled, scenario = load_scenario(path, base)
-            if scenario.spec.expect is None:
-                print(f"skip {path}: no expect block")
+            if keyword is not None and keyword.lower() not in f"{path} {scenario.spec.name}".lower():
                 continue
-            report = evaluate(compiled, scenario, explain="off")
+            selected += 1
+            if scenario.spec.expect is None:
+                records.append({"file": str(path), "status": "skip", "passed": 0, "failed": 0,
+                                "failures": []})
+                if not as_json:
+                    print(f"skip {path}: no expect block")
+                continue
+            # Coverage reads what the report records as tested, which needs explain on.
+            report = evaluate(compiled, scenario, explain="full" if coverage else "off")
+            if coverage:
+                from cstosim.coverage import Coverage
+
+                measured.setdefault(compiled.file, Coverage(compiled)).add(report)
             results = check(report, scenario.spec.expect)
             broken = _failed_properties(compiled, scenario)
             results += [ExpectationResult(f"property `{p}` holds",
                                           "violated" if p in broken else "holds", p not in broken)
                         for p in scenario.spec.expect.properties]
             bad = [r for r in results if not r.passed]
-            print(f"{'FAIL' if bad else 'ok  '} {path} ({len(results) - len(bad)}/{len(results)})")
-            for r in bad:
-                print(f"     expected {r.expected}; found {r.actual}")
+            records.append({"file": str(path), "status": "fail" if bad else "ok",
+                            "passed": len(results) - len(bad), "failed": len(bad),
+                            "failures": [{"expected": r.expected, "found": r.actual} for r in bad]})
+            if not as_json:
+                print(f"{'FAIL' if bad else 'ok  '} {path} ({len(results) - len(bad)}/{len(results)})")
+                for r in bad:
+                    print(f"     expected {r.expected}; found {r.actual}")
             failed += len(bad)
             passed += len(results) - len(bad)
+        if keyword is not None and not selected:
+            raise CstosimError([Diagnostic(
+                "nothing_to_test", Location("<command line>"),
+                f"`-k {keyword}` selects none of the {len(files)} file(s)",
+                "match part of a file path or a scenario's `name`")])
         if not passed + failed:
             # Like a pytest run that collects nothing: a green result would prove nothing.
             where = ", ".join(str(p) for p in paths or [Path("scenarios")])
@@ -252,8 +297,27 @@ def test(
                 "nothing_to_test", Location(where),
                 f"nothing to check in {len(files)} file(s): no `expect` block has an expectation",
                 "name scenario files that have an `expect` block, or add one")])
-        print(f"{passed} passed, {failed} failed")
-        return EXIT_EXPECTATION if failed else EXIT_OK
+        summaries = [c.summary() for _, c in sorted(measured.items())]
+        low = [s for s in summaries if fail_under is not None and s["percent"] < fail_under]
+        if as_json:
+            import json
+
+            doc: dict[str, Any] = {"passed": passed, "failed": failed, "files": records}
+            if coverage:
+                doc["coverage"] = summaries
+                doc["fail_under"] = fail_under
+            print(json.dumps(doc, indent=2, sort_keys=True))
+        else:
+            print(f"{passed} passed, {failed} failed")
+            if coverage:
+                from cstosim.coverage import table
+
+                for s in summaries:
+                    print(table(s))
+        for s in low:
+            print(f"coverage of {s['rules_file']} is {s['percent']}%, under --fail-under {fail_under}%",
+                  file=sys.stderr)
+        return EXIT_EXPECTATION if failed or low else EXIT_OK
 
     _guard(body)
 
@@ -323,6 +387,81 @@ def check(
     _guard(body)
 
 
+@app.command()
+def prove(
+    rules: Annotated[Path | None, typer.Option(help="Rules file to prove (default: bundled).")] = None,
+    property_: Annotated[list[str] | None, typer.Option(
+        "--property", help="Prove only these properties (repeatable).")] = None,
+    interpretation: Annotated[list[str] | None, typer.Option(
+        help="Prove under these readings only (repeatable; default: all).")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for counterexample scenario files.")
+                   ] = Path("counterexamples"),
+    force: Annotated[bool, typer.Option(help="Replace existing counterexample files.")] = False,
+    format_: Annotated[DiffFormat, typer.Option("--format", help="Output format.")] = DiffFormat.table,
+) -> None:
+    """Prove properties of a rules file exactly with Z3; write a scenario for each failure."""
+
+    def body() -> int:
+        import json
+        import os
+        import time
+
+        from cstosim.api import load_rules
+        from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
+        from cstosim.output import write_atomic
+        from cstosim.prove import PROOF_IDS, prove_rules
+
+        for pid in property_ or []:
+            if pid not in PROOF_IDS:
+                raise CstosimError([Diagnostic("unknown_property", Location("<command line>"),
+                                               f"unknown proof property `{pid}`",
+                                               did_you_mean(pid, PROOF_IDS))])
+        if out.exists() and not out.is_dir():
+            raise CstosimError([Diagnostic("not_a_folder", Location(str(out)),
+                                           f"`{out}` exists and is not a folder",
+                                           "give a folder for counterexamples with --out")])
+        compiled = load_rules(rules)
+        names = _interpretations(compiled, interpretation) or ()
+        ref = os.path.relpath(rules, out.resolve()) if rules is not None else None
+        started = time.perf_counter()
+        results = prove_rules(compiled, only=tuple(property_ or ()), interpretations=names,
+                              rules_ref=ref)
+        took = time.perf_counter() - started
+        written: list[tuple[Any, Path]] = []
+        for result in results:
+            for n, finding in enumerate(result.findings, 1):
+                if finding.scenario is None:
+                    continue
+                out.mkdir(parents=True, exist_ok=True)
+                target = out / f"prove-{result.id}-{n}.yaml"
+                write_atomic(target, finding.scenario, force=force)
+                written.append((finding, target))
+        where = {id(f): t for f, t in written}
+        failed = sum(not r.passed for r in results)
+        if format_ is DiffFormat.json:
+            doc = {"rules": compiled.file, "passed": not failed, "properties": [
+                {**r.to_json(), "findings": [{**f.to_json(), "scenario": str(where[id(f)])
+                                              if id(f) in where else None} for f in r.findings]}
+                for r in results]}
+            print(json.dumps(doc, indent=2, sort_keys=True))
+        else:
+            for r in results:
+                print(f"{'ok  ' if r.passed else 'FAIL'} {r.id} ({r.queries} queries): {r.meaning}")
+                for note in r.notes:
+                    print(f"     note: {note}")
+                for f in r.findings:
+                    print(f"     {f.message}")
+                    if id(f) in where:
+                        again = "" if f.replayed else " (the engine did not reproduce it; please report)"
+                        print(f"     counterexample: {where[id(f)]} (run it with "
+                              f"`cstosim test {where[id(f)]}`){again}")
+            print(f"{failed} properties failed" if failed else "all properties proved")
+        print(f"proved {len(results)} properties of {compiled.file} in {took:.2f} s", file=sys.stderr)
+        return EXIT_EXPECTATION if failed else EXIT_OK
+
+    _guard(body)
+
+
 def _interpretations(compiled: CompiledRules, names: list[str] | None) -> tuple[str, ...] | None:
     from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
 
@@ -332,7 +471,7 @@ def _interpretations(compiled: CompiledRules, names: list[str] | None) -> tuple[
                                            f"unknown interpretation `{name}`",
                                            did_you_mean(name, compiled.spec.interpretations))])
         if name in (names or [])[:i]:
-            raise CstosimError([Diagnostic("duplicate_id", Location("<command line>"),
+            raise CstosimError([Diagnostic("duplicate_interpretation", Location("<command line>"),
                                            f"`--interpretation {name}` is given twice",
                                            "give each interpretation once")])
     return tuple(names) if names else None
@@ -368,10 +507,9 @@ def explain(
         compiled, sc = load_scenario(scenario, _rules(rules))
         params = parse_sets(set_ or [], compiled)
         names = _interpretations(compiled, interpretation)
-        update: dict[str, Any] = {"params": {**sc.spec.params, **params}}
         if names:
-            update["interpretations"] = list(names)
-        sc = sc.with_spec(sc.spec.model_copy(update=update))
+            sc = sc.with_spec(sc.spec.model_copy(update={"interpretations": list(names)}))
+        sc = sc.with_overrides(params)
         if why is not None:
             report = evaluate(compiled, sc, explain="full")
             print("\n".join(why_lines(why_of(report, why))))

@@ -9,12 +9,14 @@ written by :mod:`cstosim.render.diff`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from cstosim import program as pg
 from cstosim.api import Scenario, evaluate
 from cstosim.compile import CompiledRules
 from cstosim.difference import difference
+from cstosim.evaluate import change_fields
 from cstosim.report import Difference, Outcome, Reason, Report, reason
 
 
@@ -52,8 +54,12 @@ def compare(a: Side, b: Side) -> tuple[Report, Report, Difference]:
     out_b = rb.outcome
     if (len(ra.interpretations) == 1 and len(rb.interpretations) == 1
             and ra.interpretations != rb.interpretations):
+        # One reading against another: B's conclusions are matched to A's under A's name;
+        # the difference records both readings, so renderers label each side with its own.
         out_b = _rename(out_b, rb.interpretations[0], ra.interpretations[0])
-    return ra, rb, difference(ra.outcome, out_b, causes(a, b, ra, rb))
+    d = difference(ra.outcome, out_b, causes(a, b, ra, rb), sides=("A", "B"),
+                   readings=(ra.interpretations, rb.interpretations))
+    return ra, rb, d
 
 
 def causes(a: Side, b: Side, ra: Report, rb: Report) -> tuple[Reason, ...]:
@@ -63,22 +69,29 @@ def causes(a: Side, b: Side, ra: Report, rb: Report) -> tuple[Reason, ...]:
         out.append(reason("rules_differ", a=a.rules.file, b=b.rules.file))
     if a.scenario.file != b.scenario.file:
         out.append(reason("scenario_differs", a=a.scenario.file, b=b.scenario.file))
-    sa, sb = a.scenario.spec, b.scenario.spec
-    if sa.as_of != sb.as_of:
-        out.append(reason("as_of_differs", a=sa.as_of, b=sb.as_of))
-    ca = {c.model_dump_json() for c in sa.changes}
-    cb = {c.model_dump_json() for c in sb.changes}
-    out += [reason("change_only_in", side="A", change=c) for c in sorted(ca - cb)]
-    out += [reason("change_only_in", side="B", change=c) for c in sorted(cb - ca)]
-    ea = {e.model_dump_json() for e in sa.events}
-    eb = {e.model_dump_json() for e in sb.events}
-    out += [reason("event_only_in", side="A", event=e) for e in sorted(ea - eb)]
-    out += [reason("event_only_in", side="B", event=e) for e in sorted(eb - ea)]
+    ka, kb = a.scenario.case, b.scenario.case
+    if ka.as_of != kb.as_of:
+        out.append(reason("as_of_differs", a=ka.as_of, b=kb.as_of))
+    ca = {c.tiebreak: c for c in ka.changes}
+    cb = {c.tiebreak: c for c in kb.changes}
+    for side, mine, theirs in (("A", ca, cb), ("B", cb, ca)):
+        out += [reason("change_only_in", side=side, **change_fields(mine[k].what))
+                for k in sorted(set(mine) - set(theirs))]
+    ea = {e.id: e for e in ka.events}
+    eb = {e.id: e for e in kb.events}
+    for ident in sorted(set(ea) | set(eb)):
+        x, y = ea.get(ident), eb.get(ident)
+        kind = "incident" if isinstance(x or y, pg.Incident) else "application"
+        if y is None or x is None:
+            out.append(reason("event_only_in", event=kind, id=ident, side="A" if y is None else "B"))
+        elif x != y:
+            changed = tuple((f.name, getattr(x, f.name), getattr(y, f.name)) for f in fields(x)
+                            if type(x) is type(y) and getattr(x, f.name) != getattr(y, f.name))
+            out.append(reason("event_differs", event=kind, id=ident, changes=changed))
     pa, pb = dict(ra.params), dict(rb.params)
     for k in sorted(set(pa) | set(pb)):
         if pa.get(k) != pb.get(k):
-            out.append(reason("parameter_differs", name=k, a=pa.get(k, "default"),
-                              b=pb.get(k, "default")))
+            out.append(reason("parameter_differs", name=k, a=pa.get(k), b=pb.get(k)))
     if ra.interpretations != rb.interpretations:
         out.append(reason("interpretations_differ", a=ra.interpretations, b=rb.interpretations))
     return tuple(out)

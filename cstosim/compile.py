@@ -234,7 +234,7 @@ class _Stages:
         other_ids = {r.id: "tension" for r in s.tensions} | {r.id: "commitment" for r in s.commitments}
         victims = [n for n, i in s.interpretations.items() if i.holder == "victim"]
         for extra in victims[1:]:
-            self.problem(("interpretations", extra, "holder"), "duplicate_id",
+            self.problem(("interpretations", extra, "holder"), "duplicate_victim_reading",
                          f"`{extra}` is a second victim's reading (`{victims[0]}` is the first); "
                          "obligations judged 'in the opinion of' the victim need exactly one",
                          "give one of them the holder `treaty` or `organization`")
@@ -365,7 +365,14 @@ def compile_rules(spec: m.RulesFile, locate: Callable[..., Location], file: str)
         interpretations={k: pg.Interpretation(k, x.holder, dict(x.params), frozenset(x.enable),
                                              frozenset(x.disable))
                          for k, x in spec.interpretations.items()},
-        victim_interpretation=victim, shared_params=frozenset(shared))
+        victim_interpretation=victim, shared_params=frozenset(shared),
+        param_reads={
+            "incident": frozenset({"cascade_depth", "cascade_label"}.union(
+                *(r.when.params_read() for r in (*commitments, *classification)),
+                *(t.when.params_read() for t in tensions_ok if t.scope != "admission"))),
+            "admission": frozenset({"chain_depth"}.union(
+                *(r.when.params_read() for r in (*gates, *stances)),
+                *(t.when.params_read() for t in tensions_ok if t.scope == "admission")))})
     return CompiledRules(
         spec=spec, program=program, param_types=param_types, schemas=schemas,
         rule_ids=frozenset(r.id for r in (*commitments, *gates, *stances, *classification,
@@ -387,7 +394,8 @@ def commitment(c: m.Commitment, when: Condition) -> pg.Commitment:
                         judged_by=c.judged_by)
 
 
-def case_of(sc: m.ScenarioFile, file: str, added: tuple[pg.Commitment, ...]) -> pg.Case:
+def case_of(sc: m.ScenarioFile, file: str, added: tuple[pg.Commitment, ...],
+            overrides: Mapping[str, Any] | None = None) -> pg.Case:
     """A checked scenario as evaluation reads it. ``added`` are its compiled
     `add_commitment` commitments (matched to the changes by id)."""
     added_by_id = {c.id: c for c in added}
@@ -426,7 +434,8 @@ def case_of(sc: m.ScenarioFile, file: str, added: tuple[pg.Commitment, ...]) -> 
             assert a is not None
             events.append(pg.Application(a.id, a.state, a.body, a.tier, a.date))
     return pg.Case(sc.name, file, sc.as_of, tuple(changes), tuple(events), dict(sc.params),
-                  tuple(sc.interpretations) if sc.interpretations is not None else None)
+                   tuple(sc.interpretations) if sc.interpretations is not None else None,
+                   dict(overrides or {}))
 
 
 CHANGE_KINDS = ("adopt_tier", "join", "leave", "relation_start", "relation_end", "add_commitment")
@@ -442,7 +451,7 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
     for j, name in enumerate(sc.interpretations or []):
         st.ref(("interpretations", j), "interpretation", name, s.interpretations)
         if name in (sc.interpretations or [])[:j]:
-            st.problem(("interpretations", j), "duplicate_id",
+            st.problem(("interpretations", j), "duplicate_interpretation",
                        f"interpretation `{name}` is listed twice", "list each interpretation once")
 
     def body_tier(path: tuple[Any, ...], body: str, tier: str | None) -> None:

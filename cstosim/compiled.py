@@ -109,16 +109,24 @@ class Scenario:
     spec: m.ScenarioFile
     file: str
     added_commitments: tuple[pg.Commitment, ...]
+    overrides: tuple[tuple[str, Any], ...] = ()
+    """Parameter values from the command line: ``NAME`` or ``READING.NAME``, winning over
+    the scenario's and every reading's own values."""
 
     @cached_property
     def case(self) -> pg.Case:
         from cstosim.compile import case_of  # the models' side; loaded whenever a spec exists
 
-        return case_of(self.spec, self.file, self.added_commitments)
+        return case_of(self.spec, self.file, self.added_commitments, dict(self.overrides))
 
     def with_spec(self, spec: m.ScenarioFile) -> Scenario:
         """The same scenario with an edited model (its added commitments unchanged)."""
-        return Scenario(spec, self.file, self.added_commitments)
+        return Scenario(spec, self.file, self.added_commitments, self.overrides)
+
+    def with_overrides(self, values: Mapping[str, Any]) -> Scenario:
+        """The same scenario with command-line parameter values added (later ones win)."""
+        merged = {**dict(self.overrides), **values}
+        return Scenario(self.spec, self.file, self.added_commitments, tuple(sorted(merged.items())))
 
 
 def evaluate(rules: CompiledRules, scenario: Scenario, *, explain: str = "full",

@@ -106,11 +106,14 @@ NO_LEAVES: tuple[LeafResult, ...] = ()
 
 
 def jsonable(v: Any) -> Any:
-    """A value as JSON can hold it: dates as ISO text, sets as sorted lists."""
+    """A value as JSON can hold it: dates as ISO text, sets as sorted lists, tuples as lists
+    in their order."""
     if isinstance(v, dt.date):
         return v.isoformat()
-    if isinstance(v, (frozenset, set, tuple, list)):
+    if isinstance(v, (frozenset, set)):
         return sorted(jsonable(x) for x in v)
+    if isinstance(v, (tuple, list)):
+        return [jsonable(x) for x in v]
     return v
 
 

@@ -1,37 +1,79 @@
-"""Step 4e: the difference between two outcomes (the baseline and the what-if, or
-the two sides of ``cstosim diff``): what appears, vanishes or changes. Pure."""
+"""Step 4e: the difference between two outcomes (the baseline and the what-if, or the two
+sides of ``cstosim diff``): every conclusion present only on one side, and every one present
+on both whose facts differ. Pure and symmetric: ``difference(b, a)`` is the mirror of
+``difference(a, b)``, and applying a difference to A's conclusions gives B's
+(``tests/test_difference.py`` checks both on generated scenarios)."""
 
 from __future__ import annotations
 
-from cstosim.report import Difference, Outcome, Reason
+from typing import Any
+
+from cstosim.report import (
+    Admission,
+    Classification,
+    Conclusion,
+    Delta,
+    Difference,
+    Obligation,
+    Outcome,
+    Reason,
+    Tension,
+)
+
+KINDS = ("admission", "classification", "obligation", "tension", "note")
 
 
-def difference(base: Outcome, whatif: Outcome, causes: tuple[Reason, ...]) -> Difference:
-    """Compare two outcomes by conclusion id."""
-    bo = {o.id: o for o in base.obligations}
-    wo = {o.id: o for o in whatif.obligations}
-    bt = {t.id: t for t in base.tensions}
-    wt = {t.id: t for t in whatif.tensions}
-    ba = {a.id: a for a in base.admissions}
-    adm = []
-    for a in whatif.admissions:
-        b = ba.get(a.id)
-        if b is None or (b.admitted, b.decision, b.gates_failed, b.tier_in_force) != (
-                a.admitted, a.decision, a.gates_failed, a.tier_in_force):
-            adm.append({"id": a.id,
-                        "baseline": None if b is None else {
-                            "admitted": b.admitted, "decision": b.decision,
-                            "gates_failed": list(b.gates_failed), "tier_in_force": b.tier_in_force},
-                        "what_if": {"admitted": a.admitted, "decision": a.decision,
-                                    "gates_failed": list(a.gates_failed),
-                                    "tier_in_force": a.tier_in_force}})
-    bc = {c.id: c for c in base.classifications}
-    cls = [{"id": c.id, "baseline": bc[c.id].label if c.id in bc else None, "what_if": c.label}
-           for c in whatif.classifications if c.id not in bc or bc[c.id].label != c.label]
-    return Difference(
-        causes=causes,
-        obligations_appeared=tuple(sorted(set(wo) - set(bo))),
-        obligations_vanished=tuple(bo[k] for k in sorted(set(bo) - set(wo))),
-        tensions_appeared=tuple(sorted(set(wt) - set(bt))),
-        tensions_vanished=tuple(bt[k] for k in sorted(set(bt) - set(wt))),
-        admissions_changed=tuple(adm), classifications_changed=tuple(cls))
+def note_id(r: Reason) -> str:
+    """A note's identity: its code and fields."""
+    return r.code + "(" + ", ".join(f"{k}={v}" for k, v in r.fields) + ")"
+
+
+def facts(c: Conclusion) -> dict[str, Any]:
+    """What is compared of a conclusion (its reasons are not: they explain, not conclude)."""
+    if isinstance(c, Admission):
+        return {"admitted": c.admitted, "decision": c.decision, "gates_failed": c.gates_failed,
+                "tier_in_force": c.tier_in_force, "blocking": c.blocking}
+    if isinstance(c, Classification):
+        return {"label": c.label, "rule": c.rule}
+    if isinstance(c, Obligation):
+        return {"label": c.label, "strength": c.strength, "via": c.via}
+    if isinstance(c, Tension):
+        return {"severity": c.severity, "parties": c.parties}
+    return {}
+
+
+def conclusions_of(out: Outcome) -> dict[tuple[str, str], tuple[str | None, Conclusion]]:
+    """An outcome's conclusions by (kind, id), each with the reading it belongs to."""
+    found: dict[tuple[str, str], tuple[str | None, Conclusion]] = {}
+    for a in out.admissions:
+        found[("admission", a.id)] = (None, a)
+    for c in out.classifications:
+        found[("classification", c.id)] = (c.interpretation, c)
+    for o in out.obligations:
+        found[("obligation", o.id)] = (o.interpretation, o)
+    for t in out.tensions:
+        found[("tension", t.id)] = (t.interpretation, t)
+    for n in out.notes:
+        found[("note", note_id(n))] = (None, n)
+    return found
+
+
+def difference(a: Outcome, b: Outcome, causes: tuple[Reason, ...],
+               sides: tuple[str, str] = ("baseline", "what-if"),
+               readings: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())) -> Difference:
+    """Compare two outcomes conclusion by conclusion, in kind order, then by id."""
+    ca, cb = conclusions_of(a), conclusions_of(b)
+    deltas = []
+    for key in sorted(set(ca) | set(cb), key=lambda k: (KINDS.index(k[0]), k[1])):
+        kind, ident = key
+        if key not in cb:
+            deltas.append(Delta(kind, ident, "a", ca[key][0], ca[key][1], None))
+        elif key not in ca:
+            deltas.append(Delta(kind, ident, "b", cb[key][0], None, cb[key][1]))
+        else:
+            fa, fb = facts(ca[key][1]), facts(cb[key][1])
+            changed = tuple((f, fa[f], fb[f]) for f in fa if fa[f] != fb[f])
+            if changed:
+                deltas.append(Delta(kind, ident, "both", cb[key][0], ca[key][1], cb[key][1],
+                                    changed))
+    return Difference(causes, tuple(deltas), sides, readings)

@@ -4,13 +4,118 @@ A :class:`Diagnostic` names a stable snake_case code, a location (file, line,
 column, all 1-based), a one-sentence message with the user's value in
 backticks, and a hint saying how to fix it. Steps collect diagnostics and raise
 :class:`CstosimError` with all of them; the CLI prints them and exits 2.
+
+Every code is registered in :data:`CODES` with its one meaning; a diagnostic with
+an unregistered code cannot be made, and ``docs/errors.md`` is generated from the
+registry (:func:`codes_reference`).
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
+
+# INVARIANT: one meaning per code. A code is part of the interface (scripts match on it), so a
+# new kind of problem gets a new code rather than borrowing a close one; renaming a code is a
+# user-visible change for the changelog. tests/test_errors_registry.py checks that the source
+# uses exactly these codes.
+CODES: Mapping[str, str] = MappingProxyType({
+    # Reading a file (cstosim.load, cstosim.output)
+    "file_not_found": "a file or folder to read, or the folder to write into, does not exist",
+    "not_a_file": "a path that must name a file names a folder or something that is not a "
+                  "regular file",
+    "not_a_folder": "`check --out` names something that exists and is not a folder",
+    "file_exists": "the output file exists and `--force` was not given",
+    "cannot_write": "the operating system refused to write the output file",
+    "duplicate_file": "the same file is given twice on the command line",
+    "file_too_large": "the input is over the size limit (`max_bytes`, 16 MiB)",
+    "invalid_utf8": "the file is not valid UTF-8",
+    "empty_file": "the file holds nothing but blank lines and comments",
+    "yaml_syntax": "the text is not valid YAML (or an alias names no anchor)",
+    "multiple_documents": "the file holds more than one YAML document",
+    "expected_mapping": "the top level of the file is not a `key: value` mapping",
+    "duplicate_key": "a key appears twice in one YAML mapping",
+    "bad_key": "a mapping key is not a plain string (an alias, a list or a mapping)",
+    "tag_not_allowed": "the YAML uses a tag such as `!!python/object`",
+    "too_deep": "mappings and lists are nested deeper than the limit (`max_depth`)",
+    "too_many_aliases": "the file uses more `*alias` references than the limit (`max_aliases`)",
+    "too_many_nodes": "the document, with aliases expanded, holds more values than the limits",
+    "number_too_large": "a number has more digits than any cstosim value needs, or is infinite",
+    "invalid_date": "a YYYY-MM-DD value is not a real calendar date",
+    # The fields of a rules or scenario file (cstosim.model through cstosim.api)
+    "wrong_file_kind": "a scenario is given where a rules file is expected, or the reverse",
+    "unknown_field": "a mapping has a field its section does not define",
+    "missing_field": "a field that is required here is absent",
+    "wrong_value": "a field's value has the wrong type or is out of its range",
+    "unknown_value": "a value is not one of those allowed in its place",
+    "unknown_state": "a state code is not an ISO 3166-1 alpha-3 code, or names a state the "
+                     "rules (or the report) do not have",
+    "unknown_location": "a location is not an ISO 3166-2 subdivision code",
+    "dates_out_of_order": "a date is before one it must follow (`until` before `from`, `end` "
+                          "before `start`, a request before its incident)",
+    "one_key": "a change or an event has not exactly one key",
+    "self_incident": "an incident's actor and target are the same state",
+    "self_relation": "a relation names the same state twice",
+    "bad_parties": "`parties` gives both or neither of `body`/`tier` and `states`",
+    # References and consistency in the rules (cstosim.compile)
+    "duplicate_id": "a rule, label or event id is defined twice, or an added commitment reuses "
+                    "a rule id",
+    "duplicate_interpretation": "an interpretation is named twice, in a scenario's "
+                                "`interpretations` or by `--interpretation`",
+    "duplicate_victim_reading": "more than one interpretation has `holder: victim`; obligations "
+                                "judged in the victim's opinion need exactly one",
+    "unknown_application": "an expectation names an application event the scenario lacks",
+    "unknown_body": "a body is not defined in the rules' `bodies`",
+    "unknown_commitment": "a commitment id is not defined by the rules or the scenario",
+    "unknown_gate": "a gate id is not defined in the rules' `gates`",
+    "unknown_incident": "an incident id is not defined in the scenario's events",
+    "unknown_interpretation": "an interpretation is not defined in the rules' `interpretations`",
+    "unknown_label": "a label is not defined in the rules' `labels`",
+    "unknown_parameter": "a parameter is not defined in the rules' `parameters`",
+    "unknown_procedure": "a procedure is not defined in the rules' `procedures`",
+    "unknown_property": "a property id is not one of those `cstosim check` knows",
+    "unknown_right": "a right is not defined in the rules' `rights`",
+    "unknown_rule": "a rule id is not a rule of the kind expected here",
+    "unknown_tension_kind": "an expected tension kind is not the kind of any tension rule",
+    "unknown_tier": "a tier is not defined in its body's `tiers`",
+    "missing_dependency": "an optional extra the command needs is not installed (e.g. Z3 for `prove`)",
+    "solver_unknown": "the SMT solver could not decide a property within its time limit",
+    "missing_date": "a tier in force has no `in_force_from`",
+    "missing_parameter": "the rules use a feature whose parameter they do not define "
+                         "(`chain_depth`, `cascade_label`)",
+    "type_mismatch": "a value's type does not fit where it is used (a parameter value, or the two "
+                     "sides of a comparison)",
+    "not_a_classification_rule": "an interpretation enables or disables a rule that is not a "
+                                 "classification rule",
+    "overlapping_membership": "a state holds the same body's membership twice at once",
+    "cycle": "bodies' `parent` links form a loop",
+    "bad_scope": "a tension's `for_each` does not apply to its scope",
+    # Conditions (cstosim.conditions)
+    "bad_condition": "a condition is neither a comparison nor one `all`/`any`/`not` with a list",
+    "bad_comparison": "a comparison cannot be read, is too long, or its operator needs a list",
+    "unknown_path": "a comparison reads a path that does not exist in its scope",
+    # Scenarios against their rules (cstosim.compile)
+    "after_as_of": "a change or an event is dated after the scenario's `as_of`",
+    "tier_not_in_force": "a state joins a proposed tier that no change has adopted by then",
+    "location_outside_target": "an incident's location is not a subdivision of its target state",
+    # Commands (cstosim.cli, cstosim.sweep, cstosim.explain)
+    "bad_option": "command-line options that cannot be used as given (a malformed `--set`, a "
+                  "missing companion option, options that exclude each other)",
+    "nothing_to_test": "`cstosim test` found no expectation to check",
+    "bad_sweep": "a `--vary` axis cannot be read, or the sweep is too large",
+    "dask_missing": "`--executor dask` is asked for but Dask is not installed",
+    "dask_unreachable": "the Dask scheduler given by `--scheduler` cannot be reached",
+    "graphviz_missing": "`--format svg` needs Graphviz's `dot`, which is not installed",
+    "graphviz_failed": "Graphviz's `dot` failed on the graph cstosim wrote",
+    "unknown_conclusion": "`explain --why` names a conclusion the report does not have",
+    "bad_target": "an `explain --why-not` target cannot be read, or names an obligation owed to "
+                  "a state other than the incident's target",
+    "interpretation_not_evaluated": "`explain` names an interpretation the scenario does not "
+                                    "evaluate",
+})
+"""Every diagnostic code, with its one meaning."""
 
 
 @dataclass(frozen=True, order=True)
@@ -35,6 +140,11 @@ class Diagnostic:
     location: Location
     message: str
     hint: str = ""
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unregistered diagnostic code {self.code!r}: add it, with its meaning, "
+                             "to cstosim.errors.CODES")
 
     def format(self) -> str:
         text = f"{self.location}: error[{self.code}]: {self.message}"
@@ -85,3 +195,25 @@ def expected_one_of(options: Sequence[str], limit: int = 8) -> str:
     shown = ", ".join(f"`{o}`" for o in options[:limit])
     more = f" (and {len(options) - limit} more)" if len(options) > limit else ""
     return f"expected one of {shown}{more}" if options else "no values are defined"
+
+
+def codes_reference() -> str:
+    """The text of ``docs/errors.md``: every code and its meaning, in alphabetical order."""
+    lines = [
+        "# Error codes",
+        "",
+        "Generated from `cstosim.errors.CODES` by `python scripts/gen_errors_doc.py`; a test keeps",
+        "it current.",
+        "",
+        "Bad input is reported on stderr as `FILE:LINE:COLUMN: error[CODE]: message` (or",
+        "`FILE: error[CODE]: message` when the whole file is at fault), followed by a `hint:` line;",
+        "nothing runs and the command exits with code 2. The code is stable: match on it, not on",
+        "the message. Each code has one meaning; limits on input are described in",
+        "[limits.md](limits.md).",
+        "",
+        "| code | meaning |",
+        "|---|---|",
+    ]
+    lines += [f"| `{code}` | {meaning} |" for code, meaning in
+              sorted((c, m.replace("|", "\\|")) for c, m in CODES.items())]
+    return "\n".join(lines) + "\n"

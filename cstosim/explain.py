@@ -263,7 +263,6 @@ def _candidates(blockers: list[Blocker], rules: CompiledRules, incident: str,
     """Single changes of a fact or a parameter that would make one blocking comparison
     give the result it needs."""
     out: dict[tuple[str, str], Fix] = {}
-    fixed_by_reading = set(rules.program.interpretations[interp].params)
     for b in blockers:
         x = b.leaf
         path, op = x.text.split(None, 2)[:2]
@@ -277,7 +276,7 @@ def _candidates(blockers: list[Blocker], rules: CompiledRules, incident: str,
                     out.setdefault(("request", field), Fix("request", field, True, x.left, incident))
             elif field in _SETTABLE:
                 out.setdefault(("fact", field), Fix("fact", field, value, x.left, incident))
-        elif root == "params" and field not in fixed_by_reading:
+        elif root == "params":
             out.setdefault(("parameter", field), Fix("parameter", field, value, x.left))
     return [out[k] for k in sorted(out)]
 
@@ -296,7 +295,7 @@ def _applied(scenario: Scenario, fixes: tuple[Fix, ...]) -> Scenario:
     spec = scenario.spec
     for fix in fixes:
         if fix.kind == "parameter":
-            spec = spec.model_copy(update={"params": {**spec.params, fix.field: fix.value}})
+            scenario = scenario.with_overrides({fix.field: fix.value})
             continue
         events = []
         for e in spec.events:

@@ -67,6 +67,9 @@ class Document:
     data: Any
     values: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     keys: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    # Problems found while reading that did not stop it (a date that is no calendar date);
+    # validation reports them with its own, so that one run shows every problem.
+    problems: list[Diagnostic] = field(default_factory=list)
 
     def locate(self, path: tuple[Any, ...], *, key: bool = False) -> Location:
         """Location of the value (or key) at ``path``, or of its nearest known parent.
@@ -222,6 +225,7 @@ class _Builder:
         self.aliases = 0
         self.alias_nodes = 0
         self.anchors: dict[str, tuple[Any, int]] = {}
+        self.problems: list[Diagnostic] = []
 
     def error(self, code: str, mark: Any, message: str, hint: str) -> CstosimError:
         return CstosimError([Diagnostic(code, Location(self.name, mark.line + 1, mark.column + 1),
@@ -322,6 +326,7 @@ class _Builder:
                                      "the file holds more than one YAML document",
                                      "remove the `---` line; cstosim reads one document per file")
         doc.data = root
+        doc.problems = self.problems
         return doc
 
     def _alias(self, event: Any) -> tuple[Any, int]:
@@ -381,7 +386,8 @@ class _Builder:
                 try:
                     return dt.date(int(m[1]), int(m[2]), int(m[3]))
                 except ValueError:
-                    raise self.error("invalid_date", event.start_mark,
-                                     f"`{text}` is not a real date",
-                                     "write a calendar date as YYYY-MM-DD") from None
+                    # Kept as text, so that reading goes on; validation reports it first.
+                    self.problems.extend(self.error("invalid_date", event.start_mark,
+                                                    f"`{text}` is not a real date",
+                                                    "write a calendar date as YYYY-MM-DD").diagnostics)
         return text

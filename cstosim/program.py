@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cstosim.conditions import Condition
@@ -183,6 +183,8 @@ class Program:
     # Parameters read where no interpretation applies its own values: admissions (gates,
     # stances, admission tensions), disputes between readings, and pact chains.
     shared_params: frozenset[str]
+    # Parameters read when a scenario has an incident ("incident") or a candidacy ("admission").
+    param_reads: Mapping[str, frozenset[str]]
 
     def tier(self, body: str, tier: str) -> Tier:
         return self.bodies[body].tiers[tier]
@@ -333,6 +335,9 @@ class Case:
     events: tuple[Event, ...]
     params: Mapping[str, Any]
     interpretations: tuple[str, ...] | None
+    # Values given on the command line (`--set`), which win over every reading's own:
+    # `NAME` for all readings, `READING.NAME` for one.
+    overrides: Mapping[str, Any] = field(default_factory=dict)
 
 
 # ---- views: the objects conditions read ---------------------------------------------

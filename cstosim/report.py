@@ -13,7 +13,7 @@ from typing import Any
 
 from cstosim.conditions import LeafResult, Trace
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -182,24 +182,40 @@ class Outcome:
     record: tuple[Record, ...] = ()  # what was tested, when explain is on
 
 
+Conclusion = Admission | Classification | Obligation | Tension | Reason
+
+
+@dataclass(frozen=True)
+class Delta:
+    """One conclusion that differs between two outcomes: present only on side ``a``, only
+    on side ``b``, or on ``both`` with the fields that changed (name, value in A, in B)."""
+
+    kind: str  # admission | classification | obligation | tension | note
+    id: str
+    side: str  # a | b | both
+    reading: str | None  # the interpretation it belongs to, if any
+    a: Conclusion | None
+    b: Conclusion | None
+    changes: tuple[tuple[str, Any, Any], ...] = ()
+
+
 @dataclass(frozen=True)
 class Difference:
-    """What the what-if changes relative to the baseline, and why."""
+    """What differs between two outcomes (baseline and what-if, or A and B), and why.
+    ``sides`` names the two; ``readings`` the interpretations each evaluated."""
 
     causes: tuple[Reason, ...]
-    obligations_appeared: tuple[str, ...]
-    obligations_vanished: tuple[Obligation, ...]
-    tensions_appeared: tuple[str, ...]
-    tensions_vanished: tuple[Tension, ...]
-    admissions_changed: tuple[dict[str, Any], ...]
-    classifications_changed: tuple[dict[str, Any], ...]
+    deltas: tuple[Delta, ...] = ()
+    sides: tuple[str, str] = ("baseline", "what-if")
+    readings: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
 
     @property
     def empty(self) -> bool:
-        return not (self.obligations_appeared or self.obligations_vanished or self.tensions_appeared
-                    or self.tensions_vanished or self.admissions_changed
-                    or self.classifications_changed)
+        return not self.deltas
 
+    def of(self, kind: str, side: str | None = None) -> tuple[Delta, ...]:
+        """The deltas of one kind (and one side: a, b or both)."""
+        return tuple(d for d in self.deltas if d.kind == kind and (side is None or d.side == side))
 
 
 @dataclass(frozen=True)

@@ -189,7 +189,8 @@ def variant(scenario: Scenario, params: dict[str, Any], axes: tuple[Axis, ...],
     spec = scenario.spec
     if interpretations:
         spec = spec.model_copy(update={"interpretations": list(interpretations)})
-    new_params = {**spec.params, **params}
+    # Swept and `--set` values are the command line's: they win over every reading's own.
+    new_params = dict(params)
     updates: dict[str, dict[str, Any]] = {}
     for axis, v in zip(axes, values, strict=True):
         if axis.target == "params":
@@ -203,8 +204,7 @@ def variant(scenario: Scenario, params: dict[str, Any], axes: tuple[Axis, ...],
             if upd:  # values were validated against the Incident model by parse_axis
                 e = m.Event(incident=e.incident.model_copy(update=upd))
         events.append(e)
-    return Scenario(spec.model_copy(update={"events": events, "params": new_params}),
-                    scenario.file, scenario.added_commitments)
+    return scenario.with_spec(spec.model_copy(update={"events": events})).with_overrides(new_params)
 
 
 def summary(rules: CompiledRules, scenario: Scenario) -> dict[str, Any]:
@@ -219,11 +219,12 @@ def variant_case(case: pg.Case, params: Mapping[str, Any], axes: tuple[Axis, ...
     """The case with one combination of axis values applied: the frozen case evaluation reads,
     edited in place of the file's model, so nothing is validated or compiled again (the
     values were validated against the incident model by :func:`parse_axis`)."""
-    new_params = {**case.params, **params}
+    # As in :func:`variant`: swept and `--set` values are overrides, above every reading's own.
+    overrides = {**case.overrides, **params}
     updates: dict[str, dict[str, Any]] = {}
     for axis, v in zip(axes, values, strict=True):
         if axis.target == "params":
-            new_params[axis.field] = v
+            overrides[axis.field] = v
         else:
             updates.setdefault(axis.target, {})[axis.field] = v
     events = case.events
@@ -232,7 +233,7 @@ def variant_case(case: pg.Case, params: Mapping[str, Any], axes: tuple[Axis, ...
             replace(e, **{**updates.get("*", {}), **updates.get(e.id, {})})
             if isinstance(e, pg.Incident) and ("*" in updates or e.id in updates) else e
             for e in case.events)
-    return replace(case, events=events, params=new_params,
+    return replace(case, events=events, overrides=dict(sorted(overrides.items())),
                    interpretations=tuple(interpretations) if interpretations else case.interpretations)
 
 

@@ -114,15 +114,26 @@ class World:
     def _apply(self, ch: pg.ChangeKind, notes: list[Reason]) -> None:
         if isinstance(ch, pg.AdoptTier):
             key = (ch.body, ch.tier)
+            if self.tier_in_force(ch.body, ch.tier, ch.on):
+                notes.append(reason("adopt_tier_inert", body=ch.body, tier=ch.tier, on=ch.on))
             # Adopted once is adopted: a second adoption does not move the date later.
             self.adopted[key] = min(ch.on, self.adopted.get(key, ch.on))
         elif isinstance(ch, pg.Join):
-            self.add_member(ch.state, ch.body, ch.tier, ch.on, ch.status)
+            held = self.holding(ch.state, ch.body, ch.on)
+            if held is not None and (held.tier, held.status) == (ch.tier, ch.status):
+                notes.append(reason("join_inert", state=ch.state, body=ch.body, tier=ch.tier,
+                                    on=ch.on, status=ch.status))
+            else:
+                self.add_member(ch.state, ch.body, ch.tier, ch.on, ch.status)
         elif isinstance(ch, pg.Leave):
             if not self.end_membership(ch.state, ch.body, ch.on, leaving=True):
                 notes.append(reason("leave_inert", state=ch.state, body=ch.body, on=ch.on))
         elif isinstance(ch, pg.RelationStart):
-            self._relate(Related(ch.kind, ch.a, ch.b, ch.on, None))
+            pair = self._rels.get(frozenset((ch.a, ch.b)), ())
+            if any(rel.kind == ch.kind and rel.on(ch.on) for rel in pair):
+                notes.append(reason("relation_start_inert", kind=ch.kind, a=ch.a, b=ch.b, on=ch.on))
+            else:
+                self._relate(Related(ch.kind, ch.a, ch.b, ch.on, None))
         elif isinstance(ch, pg.RelationEnd):
             hit = False
             for rel in self._rels.get(frozenset((ch.a, ch.b)), ()):

@@ -182,7 +182,7 @@ def test_json_parses_and_is_byte_identical_across_runs() -> None:
     assert first.returncode == 0 and second.returncode == 0
     assert first.stdout.encode() == second.stdout.encode()
     report = json.loads(first.stdout)
-    assert report["report_version"] == 1
+    assert report["report_version"] == 2
     labels = {c["interpretation"]: c["label"] for c in report["classifications"]}
     assert labels == {"treaty_text": "aggression", "secretariat": "border_incident",
                       "victim": "aggression"}
@@ -596,13 +596,14 @@ def test_test_command_with_nothing_to_test_is_an_error(tmp_path: Path) -> None:
 def test_interpretation_given_twice_is_refused(tmp_path: Path) -> None:
     code, out, err = invoke("run", SYUNIK, "--interpretation", "victim", "--interpretation", "victim")
     assert_bad_input(code, out, err)
-    assert "given twice" in err
+    assert "error[duplicate_interpretation]" in err and "given twice" in err
     twice = "interpretations: [victim, victim]\nas_of:"
     text = SYUNIK.read_text(encoding="utf-8").replace("as_of:", twice, 1)
     f = tmp_path / "twice.yaml"
     f.write_text(text, encoding="utf-8")
     code, out, err = invoke("validate", f)
     assert_bad_input(code, out, err)
+    assert "error[duplicate_interpretation]" in err
     assert "interpretation `victim` is listed twice" in err
 
 
@@ -624,10 +625,11 @@ def test_parameter_every_reading_overrides_is_not_a_cause() -> None:
     code, out, _ = invoke(*args)
     report = json.loads(out)
     assert code == 0 and report["difference"]["causes"] == []
-    assert any("`accept_host_framing` = true has no effect" in n for n in report["notes"])
+    assert any("`accept_host_framing` = true has no effect" in n["text"] for n in report["notes"])
     code, out, _ = invoke(*args, "--interpretation", "treaty_text")
     report = json.loads(out)
-    assert report["difference"]["causes"] == ["parameter `accept_host_framing` = true (default false)"]
+    assert [c["text"] for c in report["difference"]["causes"]] == [
+        "parameter `accept_host_framing` = true (default false)"]
 
 
 def test_the_actors_own_duty_is_not_shown_as_owed_against_itself() -> None:

@@ -759,7 +759,7 @@ def test_a_parameter_read_outside_the_readings_stays_a_cause(tmp_path: Path) -> 
     report = cstosim.evaluate(rules, scenario, params={"accept_host_framing": True},
                               interpretations=("secretariat", "victim"))
     assert texts(report.difference.causes) == ["parameter `accept_host_framing` = true (default false)"]
-    assert report.difference.tensions_vanished
+    assert report.difference.of("tension", "a")
     assert not report.outcome.notes
 
 
@@ -777,7 +777,7 @@ def test_two_victim_readings_are_refused() -> None:
     old = "  secretariat:\n    holder: organization\n"
     text = edit(RULES_TEXT, (old, old.replace("organization", "victim")))
     d = one_rule_error(text)
-    assert d.code == "duplicate_id" and "second victim's reading" in d.message
+    assert d.code == "duplicate_victim_reading" and "second victim's reading" in d.message
 
 
 def test_joining_a_tier_not_in_force_is_refused(default_rules: CompiledRules) -> None:

@@ -72,9 +72,10 @@ HARNESS = textwrap.dedent("""\
     import json, os, sys
 
     import cstosim
+    import cstosim.api
 
-    # Imports happen before the hook: importing is not what is audited. The package imports
-    # its public names on first use (PEP 562), so look them up now.
+    # Imports happen before the hook: importing is not what is audited. The package's
+    # loaders import cstosim.api (and pydantic) when first called, so import it now.
     load_scenario, evaluate = cstosim.load_scenario, cstosim.evaluate
 
     scenario_path = sys.argv[1]

@@ -100,7 +100,7 @@ def test_proposed_tier_is_not_in_force_until_adopted(rules: CompiledRules) -> No
     assert a.rights == ("collective_decisions", "consultative_vote", "draft_documents",
                         "study_legal_framework")
     assert "decisive_vote" not in a.rights
-    assert adopted.difference.admissions_changed[0]["id"] == "app"
+    assert [d.id for d in adopted.difference.of("admission", "both")] == ["app"]
 
 
 def test_gates_name_the_members_they_fail_for(rules: CompiledRules) -> None:
@@ -184,7 +184,7 @@ def test_candidacy_tensions_compare_equal_across_join_and_application(rules: Com
     r = run(rules, scenario_text(
         "2021-07-10", application("AZE", "CSTO", "member", "2021-07-09"),
         "  - join: {state: AZE, body: CSTO, tier: member, on: 2021-07-09}\n"))
-    assert not r.difference.tensions_appeared and not r.difference.tensions_vanished
+    assert not r.difference.of("tension")
 
 
 # ---- classification -------------------------------------------------------------------
@@ -217,7 +217,7 @@ def test_parameter_override_changes_the_treaty_reading(rules: CompiledRules) -> 
     assert labels(changed)["treaty_text"] == "border_incident"
     diff = changed.difference
     assert any("occupation_min_days" in c for c in texts(diff.causes))
-    assert diff.classifications_changed
+    assert diff.of("classification", "both")
 
 
 def test_internal_unrest_framed_as_external(rules: CompiledRules) -> None:
@@ -328,7 +328,8 @@ def test_pact_chain_to_nato(rules: CompiledRules) -> None:
 def test_join_change_appears_in_the_difference(rules: CompiledRules) -> None:
     r = run(rules, scenario_text(
         "2021-07-10", changes="  - join: {state: AZE, body: CSTO, tier: member, on: 2021-07-08}\n"))
-    assert any(t.startswith("candidate_in_conflict_with_member") for t in r.difference.tensions_appeared)
+    assert any(d.id.startswith("candidate_in_conflict_with_member")
+               for d in r.difference.of("tension", "b"))
     assert texts(r.difference.causes) == ["change: `AZE` joins `CSTO` as `member` on 2021-07-08"]
 
 

@@ -111,19 +111,25 @@ def test_diff_two_scenarios_names_the_causes() -> None:
     code, out, _ = invoke("diff", ROOT / "scenarios" / "azerbaijan_pa_partner_2021.yaml", AZE_MEMBER)
     assert code == 0
     assert "cause: change only in B" in out
-    assert "+ tension" in out and "conflict_with_member" in out
+    assert "+ only in B: tension" in out and "conflict_with_member" in out
 
 
 def test_diff_interpretations_and_parameters() -> None:
     code, out, _ = invoke("diff", SYUNIK, "--interpretation", "secretariat",
                           "--interpretation-b", "victim")
     assert code == 0
-    assert "~ classification syunik_2021@secretariat: border_incident -> aggression" in out
+    assert ("~ changed: classification syunik_2021@secretariat (under secretariat in A, victim in B): "
+            "label border_incident -> aggression" in out)
     code, out, _ = invoke("diff", SYUNIK, "--set-b", "occupation_min_days=60", "--format", "json")
     data = json.loads(out)
-    assert data["classifications_changed"] == [
-        {"id": "syunik_2021@treaty_text", "baseline": "aggression", "what_if": "border_incident"}]
-    assert any("occupation_min_days" in c for c in data["causes"])
+    changed = [x for x in data["deltas"] if x["kind"] == "classification"]
+    # `--set` wins over the readings' own values, so the victim's reading moves too (to its
+    # any-presence rule; the label stays).
+    assert [(x["id"], x["side"], x["changes"][0]) for x in changed] == [
+        ("syunik_2021@treaty_text", "both", {"field": "label", "a": "aggression", "b": "border_incident"}),
+        ("syunik_2021@victim", "both", {"field": "rule", "a": "temporary_occupation",
+                                        "b": "any_presence_is_occupation"})]
+    assert any("occupation_min_days" in c["text"] for c in data["causes"])
     code, out, _ = invoke("diff", SYUNIK)
     assert code == 0 and "no difference" in out
     code, _, err = invoke("diff", SYUNIK, "--set-b", "occupation_min_dayz=3")

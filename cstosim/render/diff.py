@@ -1,40 +1,64 @@
-"""The difference between two reports (``cstosim diff``) as text and JSON."""
+"""A difference between two outcomes as text (``cstosim diff`` and the report's
+"difference from the baseline" section) and as JSON."""
 
 from __future__ import annotations
 
 from cstosim.render.json import difference_json, dumps
 from cstosim.render.sentences import sentence
-from cstosim.report import Difference, Report
+from cstosim.render.values import value
+from cstosim.report import Admission, Classification, Delta, Difference, Obligation, Report, Tension
 
 
 def difference_text(d: Difference) -> str:
     return dumps(difference_json(d))
 
 
+def _what(c: object) -> str:
+    """A conclusion in a few words."""
+    if isinstance(c, Admission):
+        return f"{c.state} for {c.body} {c.tier}: " + ("admitted" if c.admitted else "not admitted")
+    if isinstance(c, Classification):
+        return f"{c.label or 'unclassified'} by rule {c.rule}"
+    if isinstance(c, Obligation):
+        against = f" against {c.against}" if c.against and c.against != c.debtor else ""
+        return f"{c.debtor} owes {c.creditor} {c.type} ({c.strength}){against}, {c.treaty} {c.article}"
+    if isinstance(c, Tension):
+        return f"[{c.severity}] {c.kind}: {', '.join(c.parties)}"
+    return sentence(c)  # type: ignore[arg-type]  # a note: a Reason
+
+
+def _reading(d: Difference, x: Delta) -> str:
+    """Which reading a conclusion belongs to, per side when the two sides read differently."""
+    (ra, rb) = d.readings
+    if x.reading is None:
+        return ""
+    if len(ra) == 1 and len(rb) == 1 and ra != rb:
+        return f" (under {ra[0]} in {d.sides[0]}, {rb[0]} in {d.sides[1]})"
+    return f" (under {x.reading})"
+
+
+def delta_lines(d: Difference, deltas: tuple[Delta, ...] | None = None) -> list[str]:
+    """One line per differing conclusion (of ``deltas``, by default all); nothing is left out."""
+    a, b = d.sides
+    lines = []
+    for x in d.deltas if deltas is None else deltas:
+        label = "note" if x.kind == "note" else f"{x.kind} {x.id}"
+        if x.side == "a":
+            lines.append(f"- only in {a}: {label}{_reading(d, x)}: {_what(x.a)}")
+        elif x.side == "b":
+            lines.append(f"+ only in {b}: {label}{_reading(d, x)}: {_what(x.b)}")
+        else:
+            changed = "; ".join(f"{f} {value(va)} -> {value(vb)}" for f, va, vb in x.changes)
+            lines.append(f"~ changed: {label}{_reading(d, x)}: {changed}")
+    return lines
+
+
 def render_difference(d: Difference, ra: Report, rb: Report) -> str:
-    """The difference as text, one change per line, with the rule behind each."""
+    """The difference between two reports as text, one change per line."""
     lines = [f"A: {ra.scenario} [{ra.scenario_file}]", f"B: {rb.scenario} [{rb.scenario_file}]"]
     lines += [f"cause: {sentence(c)}" for c in d.causes]
     if d.empty:
-        lines.append("no difference in admissions, classifications, obligations or tensions")
-        return "\n".join(lines) + "\n"
-    for ch in d.admissions_changed:
-        base, new = ch["baseline"] or {}, ch["what_if"]
-        diffs = [f"{k} {base.get(k)} -> {v}" for k, v in sorted(new.items()) if base.get(k) != v]
-        lines.append(f"~ admission {ch['id']}: " + "; ".join(diffs))
-    for ch in d.classifications_changed:
-        lines.append(f"~ classification {ch['id']}: {ch['baseline']} -> {ch['what_if']}")
-    obligations_b = {o.id: o for o in rb.obligations}
-    for oid in d.obligations_appeared:
-        o = obligations_b.get(oid)
-        rule = f" (rule {o.commitment}, {o.article})" if o else ""
-        lines.append(f"+ obligation {oid}{rule}")
-    for o in d.obligations_vanished:
-        lines.append(f"- obligation {o.id} (rule {o.commitment}, {o.article})")
-    tensions_b = {t.id: t for t in rb.tensions}
-    for tid in d.tensions_appeared:
-        t = tensions_b.get(tid)
-        lines.append(f"+ tension {tid}" + (f" [{t.severity}] {t.kind}: {', '.join(t.parties)}" if t else ""))
-    for t in d.tensions_vanished:
-        lines.append(f"- tension {t.id} [{t.severity}] {t.kind}: {', '.join(t.parties)}")
+        lines.append("no difference in admissions, classifications, obligations, tensions or notes")
+    else:
+        lines += delta_lines(d)
     return "\n".join(lines) + "\n"

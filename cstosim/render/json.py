@@ -15,8 +15,10 @@ from cstosim.report import (
     REPORT_VERSION,
     Admission,
     Classification,
+    Conclusion,
     Difference,
     Obligation,
+    Reason,
     Report,
     Tension,
 )
@@ -47,7 +49,7 @@ def admission_json(a: Admission) -> dict[str, Any]:
             "procedure": a.procedure, "decision_rule": a.decision_rule,
             "decision": a.decision, "blocking": list(a.blocking),
             "admitted": a.admitted, "rights": list(a.rights),
-            "reasons": [sentence(r) for r in a.reasons]}
+            "reasons": [reason_json(r) for r in a.reasons]}
 
 
 def classification_json(c: Classification) -> dict[str, Any]:
@@ -75,14 +77,34 @@ def tension_json(t: Tension) -> dict[str, Any]:
             "leaves": _leaves(t.leaves)}
 
 
+def reason_json(r: Reason) -> dict[str, Any]:
+    """A reason, note or cause: its code, its fields, and its sentence."""
+    return {"code": r.code, "fields": {k: jsonable(v) for k, v in r.fields}, "text": sentence(r)}
+
+
+def conclusion_json(c: Conclusion | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    if isinstance(c, Admission):
+        return admission_json(c)
+    if isinstance(c, Classification):
+        return classification_json(c)
+    if isinstance(c, Obligation):
+        return obligation_json(c)
+    if isinstance(c, Tension):
+        return tension_json(c)
+    return reason_json(c)
+
+
 def difference_json(d: Difference) -> dict[str, Any]:
-    return {"causes": [sentence(c) for c in d.causes],
-            "obligations": {"appeared": list(d.obligations_appeared),
-                            "vanished": [obligation_json(o) for o in d.obligations_vanished]},
-            "tensions": {"appeared": list(d.tensions_appeared),
-                         "vanished": [tension_json(t) for t in d.tensions_vanished]},
-            "admissions_changed": list(d.admissions_changed),
-            "classifications_changed": list(d.classifications_changed)}
+    return {"sides": list(d.sides),
+            "readings": {"a": list(d.readings[0]), "b": list(d.readings[1])},
+            "causes": [reason_json(c) for c in d.causes],
+            "deltas": [{"kind": x.kind, "id": x.id, "side": x.side, "reading": x.reading,
+                        "changes": [{"field": f, "a": jsonable(va), "b": jsonable(vb)}
+                                    for f, va, vb in x.changes],
+                        "a": conclusion_json(x.a), "b": conclusion_json(x.b)}
+                       for x in d.deltas]}
 
 
 def report_json(report: Report) -> dict[str, Any]:
@@ -98,6 +120,6 @@ def report_json(report: Report) -> dict[str, Any]:
         "classifications": [classification_json(c) for c in o.classifications],
         "obligations": [obligation_json(x) for x in o.obligations],
         "tensions": [tension_json(t) for t in o.tensions],
-        "notes": [sentence(n) for n in o.notes],
+        "notes": [reason_json(n) for n in o.notes],
         "difference": difference_json(report.difference),
     }

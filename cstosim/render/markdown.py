@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from cstosim.render.diff import delta_lines
 from cstosim.render.graph import to_mermaid
 from cstosim.render.sentences import sentence
 from cstosim.render.text import grouped
+from cstosim.render.values import verdict
 from cstosim.report import Report
 
 
@@ -15,10 +17,10 @@ def to_markdown(report: Report) -> str:
            + ", ".join(f"`{i}`" for i in report.interpretations), ""]
     if report.admissions:
         out += ["## Admissions", "", "| application | candidate | tier | admitted | gates failed | "
-                "decision |", "|---|---|---|---|---|---|"]
+                "deciders' vote |", "|---|---|---|---|---|---|"]
         for a in report.admissions:
             out.append(f"| `{a.id}` | {a.state} | {a.body} {a.tier} | {'yes' if a.admitted else 'no'} "
-                       f"| {', '.join(a.gates_failed) or '-'} | {a.decision}"
+                       f"| {', '.join(a.gates_failed) or '-'} | {verdict(a.admitted, a.decision)[1]}"
                        + (f" (blocked by {', '.join(a.blocking)})" if a.blocking else "") + " |")
         out.append("")
     if report.classifications:
@@ -43,14 +45,15 @@ def to_markdown(report: Report) -> str:
         out.append("")
     if report.obligations or report.tensions or report.admissions:
         out += ["## Picture", "", "```mermaid", to_mermaid(report).rstrip(), "```", ""]
+    if report.outcome.notes:
+        out += ["## Notes", ""]
+        out += [f"- {sentence(n)}" for n in report.outcome.notes]
+        out.append("")
     d = report.difference
     out += ["## Difference from the baseline", ""]
     if d.empty:
         out.append("None.")
     else:
         out += [f"- cause: {sentence(c)}" for c in d.causes]
-        out += [f"- tension appears: `{t}`" for t in d.tensions_appeared]
-        out += [f"- obligation appears: `{o}`" for o in d.obligations_appeared]
-        out += [f"- obligation vanishes: `{o.id}`" for o in d.obligations_vanished]
-        out += [f"- admission changes: `{a['id']}`" for a in d.admissions_changed]
+        out += [f"- {line}" for line in delta_lines(d)]
     return "\n".join(out) + "\n"

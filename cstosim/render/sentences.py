@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from cstosim import program as pg
 from cstosim.render.values import value
 from cstosim.report import Reason
 
@@ -25,19 +24,28 @@ def texts(reasons: Iterable[Reason]) -> list[str]:
     return [sentence(r) for r in reasons]
 
 
-def describe_change(c: pg.ChangeKind) -> str:
-    """A scenario change in words."""
-    if isinstance(c, pg.AdoptTier):
-        return f"`{c.body}` adopts its `{c.tier}` tier on {c.on}"
-    if isinstance(c, pg.Join):
-        return f"`{c.state}` joins `{c.body}` as `{c.tier}` on {c.on}"
-    if isinstance(c, pg.Leave):
-        return f"`{c.state}` leaves `{c.body}` on {c.on}"
-    if isinstance(c, pg.RelationStart):
-        return f"`{c.kind}` between {c.a} and {c.b} starts on {c.on}"
-    if isinstance(c, pg.RelationEnd):
-        return f"`{c.kind}` between {c.a} and {c.b} ends on {c.on}"
-    return f"commitment `{c.commitment.id}` added from {c.commitment.start}"
+def describe_change(f: dict[str, Any]) -> str:
+    """A scenario change (as :func:`cstosim.evaluate.change_fields` gives it) in words."""
+    kind = f["change"]
+    if kind == "adopt_tier":
+        return f"`{f['body']}` adopts its `{f['tier']}` tier on {f['on']}"
+    if kind == "join":
+        return f"`{f['state']}` joins `{f['body']}` as `{f['tier']}` on {f['on']}"
+    if kind == "leave":
+        return f"`{f['state']}` leaves `{f['body']}` on {f['on']}"
+    if kind in ("relation_start", "relation_end"):
+        verb = "starts" if kind == "relation_start" else "ends"
+        return f"`{f['relation']}` between {f['a']} and {f['b']} {verb} on {f['on']}"
+    return f"commitment `{f['commitment']}` added from {f['on']}"
+
+
+def _param(v: Any) -> str:
+    return "the default" if v is None else value(v)
+
+
+def _article(f: dict[str, Any]) -> str:
+    article = str(f["article"])
+    return {"art2": "CST Art. 2", "art4": "CST Art. 4"}.get(article, article)
 
 
 def _blocking(f: dict[str, Any]) -> str:
@@ -53,8 +61,31 @@ _SENTENCES: dict[str, Callable[[dict[str, Any]], str]] = {
                                      f"was in force on {f['on']}; the `relation_end` change did nothing"),
     "no_cascade_depth": lambda f: ("the rules define no `cascade_depth` parameter, so obligations "
                                    "are not followed to the commitments they set off"),
-    "parameter_inert": lambda f: (f"parameter `{f['name']}` = {value(f['value'])} has no effect: "
-                                  "every evaluated interpretation sets its own value"),
+    "parameter_shadowed": lambda f: (
+        f"parameter `{f['name']}` = {value(f['value'])} from the scenario "
+        + ("has no effect: every evaluated interpretation sets its own value"
+           if f["every"] else f"does not apply under {', '.join(f['readings'])}, which set their own value")
+        + f"; `--set {f['name']}=...` wins over them"),
+    "parameter_matches_readings": lambda f: (
+        f"parameter `{f['name']}` = {value(f['value'])} has no effect: every evaluated "
+        "interpretation already sets this value"),
+    "parameter_unread": lambda f: (f"parameter `{f['name']}` = {value(f['value'])} has no effect: "
+                                   "no rule that applies to this scenario's events reads it"),
+    "parameter_reading_not_evaluated": lambda f: (
+        f"parameter `{f['reading']}.{f['name']}` = {value(f['value'])} has no effect: "
+        f"`{f['reading']}` is not among the evaluated interpretations"),
+    "adopt_tier_inert": lambda f: (f"tier `{f['tier']}` of `{f['body']}` is already in force on "
+                                   f"{f['on']}; the `adopt_tier` change did nothing"),
+    "join_inert": lambda f: (f"`{f['state']}` already holds `{f['tier']}` of `{f['body']}` "
+                             f"({f['status']}) on {f['on']}; the `join` change did nothing"),
+    "relation_start_inert": lambda f: (f"a `{f['kind']}` relation between {f['a']} and {f['b']} "
+                                       f"is already in force on {f['on']}; the `relation_start` "
+                                       "change did nothing"),
+    "request_after_as_of": lambda f: (f"the request under {_article(f)} in `{f['incident']}` is "
+                                      f"dated {f['date']}, after `as_of` ({f['as_of']}); it is "
+                                      "not counted"),
+    "request_unheard": lambda f: (f"`{f['state']}` is bound by no commitment on {f['date']}, so "
+                                  f"its request under {_article(f)} in `{f['incident']}` asks no one"),
     # admission reasons
     "tier_not_in_force": lambda f: (f"tier `{f['tier']}` of `{f['body']}` is not in force on "
                                     f"{f['date']} (status: {f['status']})"),
@@ -67,16 +98,22 @@ _SENTENCES: dict[str, Callable[[dict[str, Any]], str]] = {
                                "(it needs both `procedure` and `decided_by`), so no one can admit to it"),
     "decision_not_reached": lambda f: f"{f['rule']} not reached: {_blocking(f)}",
     # causes of a difference from the baseline
-    "change": lambda f: f"change: {describe_change(f['change'])}",
+    "change": lambda f: f"change: {describe_change(f)}",
     "parameter": lambda f: (f"parameter `{f['name']}` = {value(f['value'])} "
-                            f"(default {value(f['default'])})"),
+                            + (f"(default {value(f['default'])})" if "." not in f["name"]
+                               else f"(instead of {value(f['default'])})")
+                            + "".join(f"; replaces {n}'s own {value(v)}"
+                                      for n, v in f.get("replaces", ()))),
     # causes of a difference between two sides of `cstosim diff`
     "rules_differ": lambda f: f"rules: `{f['a']}` vs `{f['b']}`",
     "scenario_differs": lambda f: f"scenario: `{f['a']}` vs `{f['b']}`",
     "as_of_differs": lambda f: f"as_of: {f['a']} vs {f['b']}",
-    "change_only_in": lambda f: f"change only in {f['side']}: {f['change']}",
-    "event_only_in": lambda f: f"event only in {f['side']} or different: {f['event']}",
-    "parameter_differs": lambda f: f"parameter `{f['name']}`: {f['a']!r} vs {f['b']!r}",
+    "change_only_in": lambda f: f"change only in {f['side']}: {describe_change(f)}",
+    "event_only_in": lambda f: f"{f['event']} `{f['id']}` only in {f['side']}",
+    "event_differs": lambda f: (f"{f['event']} `{f['id']}` differs: " + "; ".join(
+        f"{name} {value(a)} in A, {value(b)} in B" for name, a, b in f["changes"])),
+    "parameter_differs": lambda f: (f"parameter `{f['name']}`: {_param(f['a'])} in A, "
+                                    f"{_param(f['b'])} in B"),
     "interpretations_differ": lambda f: (f"interpretations: {', '.join(f['a'])} vs "
                                          f"{', '.join(f['b'])}"),
     # why-not

@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from itertools import groupby
 from typing import Any
 
+from cstosim.render.diff import delta_lines
 from cstosim.render.sentences import sentence
-from cstosim.render.values import leaf_lines, value, wrap
+from cstosim.render.values import leaf_lines, value, verdict, wrap
 from cstosim.report import Obligation, Report
 
 SEVERITY_ORDER = ("low", "moderate", "high", "critical")
@@ -39,8 +40,8 @@ def to_text(report: Report) -> str:
     if report.admissions:
         lines += ["", "ADMISSIONS"]
         for a in report.admissions:
-            verdict = "ADMITTED" if a.admitted else "NOT ADMITTED"
-            add(wrap(f"{a.id}: {a.state} applies to {a.body} as {a.tier} on {a.date}: {verdict}", 2))
+            word, vote = verdict(a.admitted, a.decision)
+            add(wrap(f"{a.id}: {a.state} applies to {a.body} as {a.tier} on {a.date}: {word}", 2))
             add(wrap("tier in force: " + ("yes" if a.tier_in_force else "no"), 4))
             for g in a.gates:
                 tail = f" (fails for {', '.join(g.failing)})" if g.failing else ""
@@ -52,7 +53,7 @@ def to_text(report: Report) -> str:
                     f"{s.decider} {s.stance}" + (f" ({s.rule})" if s.rule else "") for s in a.stances), 4))
             if a.decision_rule:
                 blocked = f" by {', '.join(a.blocking)}" if a.blocking else ""
-                add(wrap(f"decision ({a.decision_rule}, {a.procedure}): {a.decision}{blocked}", 4))
+                add(wrap(f"deciders' vote ({a.decision_rule}, {a.procedure}): {vote}{blocked}", 4))
             if a.rights:
                 add(wrap("rights: " + ", ".join(a.rights), 4))
             for why in a.reasons:
@@ -103,21 +104,14 @@ def to_text(report: Report) -> str:
     else:
         for cause in d.causes:
             add(wrap(f"cause: {sentence(cause)}", 2))
-        for ch in d.admissions_changed:
-            base, new = ch["baseline"] or {}, ch["what_if"]
-            changed = [f"{k} {value(base.get(k, '-'))} -> {value(v)}" for k, v in sorted(new.items())
-                       if base.get(k) != v]
-            add(wrap(f"~ admission {ch['id']}: " + "; ".join(changed), 2))
-        for ch in d.classifications_changed:
-            add(wrap(f"~ classification {ch['id']}: {ch['baseline']} -> {ch['what_if']}", 2))
-        if d.obligations_appeared:
-            add(wrap(f"+ {len(d.obligations_appeared)} obligations appear: "
-                      + ", ".join(d.obligations_appeared[:6])
-                      + (" ..." if len(d.obligations_appeared) > 6 else ""), 2))
-        for o in d.obligations_vanished:
-            add(wrap(f"- obligation vanishes: {o.id}", 2))
-        for tid in d.tensions_appeared:
-            add(wrap(f"+ tension appears: {tid}", 2))
-        for t in d.tensions_vanished:
-            add(wrap(f"- tension vanishes: {t.id}", 2))
+        # Obligations can run to dozens: those only on one side go as one list each.
+        for side, sign in (("a", "-"), ("b", "+")):
+            ids = [x.id for x in d.of("obligation", side)]
+            if ids:
+                name = d.sides[0 if side == "a" else 1]
+                add(wrap(f"{sign} only in {name}: {len(ids)} obligation{'s' if len(ids) > 1 else ''}: "
+                         + ", ".join(ids), 2))
+        rest = tuple(x for x in d.deltas if x.kind != "obligation" or x.side == "both")
+        for line in delta_lines(d, rest):
+            add(wrap(line, 2))
     return "\n".join(lines) + "\n"

@@ -15,6 +15,16 @@ from cstosim.conditions import LeafResult, jsonable
 WIDTH = 80
 
 
+def verdict(admitted: bool, decision: str) -> tuple[str, str]:
+    """An admission's verdict and how to read the deciders' vote beside it: both from the
+    one ``admitted`` value, so a report never says "not admitted" above a bare "adopted"."""
+    if admitted:
+        return "ADMITTED", decision
+    if decision == "adopted":
+        return "NOT ADMITTED", "adopted, but that is not enough: see why"
+    return "NOT ADMITTED", decision
+
+
 def value(v: Any) -> str:
     """A value as the user writes it (`true`, `2021-05-12`, `[a, b]`)."""
     j = jsonable(v)
