@@ -15,6 +15,7 @@ from typing import Any
 
 from cstosim import model as m
 from cstosim import program as pg
+from cstosim.codegen import install
 from cstosim.compiled import CompiledRules as CompiledRules  # re-exported: compile builds it
 from cstosim.conditions import BOOL, DATE, NUM, STR, Compiler, Condition, Schema, Type, enum
 from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
@@ -305,7 +306,7 @@ def compile_rules(spec: m.RulesFile, locate: Callable[..., Location], file: str)
     comp = Compiler(lambda p: locate(p), st.problems)
 
     def when(section: str, i: int, rule: Any, schema: str) -> Condition:
-        return comp.compile(rule.when, schemas[schema], (section, i, "when"))
+        return install(comp.compile(rule.when, schemas[schema], (section, i, "when")))
 
     commitments = tuple(commitment(r, when("commitments", i, r, "commitment"))
                         for i, r in enumerate(spec.commitments))
@@ -496,8 +497,8 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
                 st.problem((*base, "add_commitment", "id"), "duplicate_id",
                            f"rule id `{c.id}` already exists in the rules", "choose a new id")
             st.check_parties((*base, "add_commitment", "parties"), c.parties, s.states)
-            added.append(commitment(c, comp.compile(c.when, rules.schemas["commitment"],
-                                                    (*base, "add_commitment", "when"))))
+            added.append(commitment(c, install(comp.compile(
+                c.when, rules.schemas["commitment"], (*base, "add_commitment", "when")))))
     seen: dict[str, int] = {}
     for i, ev in enumerate(sc.events):
         base = ("events", i)

@@ -11,8 +11,9 @@ A leaf is ``PATH OP OPERAND``. ``PATH`` is ``root.field`` from the scope's
 :class:`Schema`; ``OP`` is one of ``== != < <= > >= in not_in``; ``OPERAND`` is
 another path, a number, ``true``/``false``, a date, a quoted string, a bare
 word (an enum value) or a ``[list]`` for ``in``/``not_in``. Everything is
-checked when the rules load, then compiled once into Python closures. User
-text is never evaluated as code.
+checked when the rules load, then compiled once into Python closures (the
+reference; :mod:`cstosim.codegen` then builds each whole condition as one
+function from its resolved leaves). User text is never evaluated as code.
 """
 
 from __future__ import annotations
@@ -116,21 +117,38 @@ def jsonable(v: Any) -> Any:
     return v
 
 
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """A validated comparison, resolved: ``root.attr OP right`` where the right side is
+    either the path ``right_root.right_attr`` or the literal ``value`` (a frozenset for
+    ``in``/``not_in``). Every name here was checked against the scope's schema."""
+
+    root: str
+    attr: str
+    op: str
+    value: Any = None
+    right_root: str | None = None
+    right_attr: str | None = None
+
+
 class Condition:
     """A compiled condition: ``test`` is fast, ``trace`` records every leaf."""
 
-    __slots__ = ("_left", "_op", "_right", "children", "kind", "test", "text")
+    __slots__ = ("_left", "_op", "_right", "children", "closure", "kind", "leaf", "test", "text")
 
     def __init__(self, kind: str, children: Sequence[Condition], text: str,
                  test: Callable[[Context], bool],
                  left: Callable[[Context], Any] | None = None,
                  right: Callable[[Context], Any] | None = None,
-                 op: Callable[[Any, Any], bool] | None = None) -> None:
+                 op: Callable[[Any, Any], bool] | None = None,
+                 leaf: Leaf | None = None) -> None:
         self.kind = kind
         self.children = tuple(children)
         self.text = text
         self.test = test
+        self.closure = test  # the reference implementation; `test` may be replaced by code
         self._left, self._right, self._op = left, right, op
+        self.leaf = leaf
 
     def record(self, ctx: Context) -> Trace:
         """Evaluate without short-circuit, keeping the all/any/not structure and every
@@ -243,7 +261,12 @@ class Compiler:
             test = lambda c: bool(fn(left_get(c), rg(c)))  # noqa: E731 - one closure per leaf
         else:
             test = _LEAF_AGAINST_CONSTANT[op](root, operator.attrgetter(attr), right)
-        return Condition("leaf", (), text.strip(), test, left_get, right_get, OPERATORS[op])
+        if callable(right):
+            rroot, rattr = right_text.split(".")
+            spec = Leaf(root, attr, op, None, rroot, rattr)
+        else:
+            spec = Leaf(root, attr, op, right)
+        return Condition("leaf", (), text.strip(), test, left_get, right_get, OPERATORS[op], spec)
 
     def _path_type(self, text: str, schema: Schema, path: tuple[Any, ...]) -> Type | None:
         t = schema.get(text)

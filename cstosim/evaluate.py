@@ -124,12 +124,21 @@ def names_of(program: pg.Program, case: pg.Case) -> tuple[str, ...]:
 
 def run(program: pg.Program, case: pg.Case, params: Mapping[str, Any], *, with_changes: bool,
         explain: str, interpretations: tuple[str, ...],
-        overrides: Mapping[str, Any] | None = None) -> tuple[Outcome, World]:
+        overrides: Mapping[str, Any] | None = None,
+        built: tuple[World, tuple[Reason, ...]] | None = None) -> tuple[Outcome, World]:
     """One evaluation pass: the conclusions with the case's changes (the what-if) or
     without them (the baseline), and the world they left. ``params`` are the values below
-    the readings' own (rules, scenario); ``overrides`` the command line's, above them."""
-    notes: list[Reason] = []
-    world = World(program, case.changes if with_changes else (), notes)
+    the readings' own (rules, scenario); ``overrides`` the command line's, above them.
+
+    ``built`` is a world already built from the same program and changes, with the notes
+    building it left (see :func:`shared_world`); only a case without applications may
+    share one, since admitting a state is the one thing that changes the world."""
+    notes: list[Reason]
+    if built is not None:
+        world, notes = built[0], list(built[1])
+    else:
+        notes = []
+        world = World(program, case.changes if with_changes else (), notes)
     dates = {e.id: e.start for e in case.events if isinstance(e, pg.Incident)}
     if dates and "cascade_depth" not in params:
         notes.append(reason("no_cascade_depth"))
@@ -159,13 +168,27 @@ def run(program: pg.Program, case: pg.Case, params: Mapping[str, Any], *, with_c
         notes=tuple(notes), record=tuple(ev.record or ())), world
 
 
-def conclusions(program: pg.Program, case: pg.Case, *, explain: str = "off"
-                ) -> tuple[Outcome, World]:
+def shared_world(program: pg.Program, case: pg.Case) -> tuple[World, tuple[Reason, ...]] | None:
+    """The what-if world of ``case`` and its notes, to evaluate many variants of the case
+    on (variants that differ only in incident facts, parameters or readings); None when
+    the case has applications, whose admissions change the world as they run."""
+    if any(isinstance(e, pg.Application) for e in case.events):
+        return None
+    notes: list[Reason] = []
+    world = World(program, case.changes, notes)
+    return world, tuple(notes)
+
+
+def conclusions(program: pg.Program, case: pg.Case, *, explain: str = "off",
+                built: tuple[World, tuple[Reason, ...]] | None = None) -> tuple[Outcome, World]:
     """The what-if's conclusions and the world they left (no baseline, no difference).
 
-    The fast path for property checks and sweeps."""
+    The fast path for property checks and sweeps; ``built`` as for :func:`run`."""
+    if built is not None and any(isinstance(e, pg.Application) for e in case.events):
+        raise ValueError("a case with applications cannot share a built world")
     return run(program, case, {**program.params, **case.params}, with_changes=True,
-               explain=explain, interpretations=names_of(program, case), overrides=case.overrides)
+               explain=explain, interpretations=names_of(program, case), overrides=case.overrides,
+               built=built)
 
 
 def change_fields(c: pg.ChangeKind) -> dict[str, Any]:

@@ -14,17 +14,22 @@ import itertools
 import math
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, cast
 
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from cstosim import model as m
+from cstosim import program as pg
 from cstosim.api import Scenario, conclusions, load_scenario
 from cstosim.compile import CompiledRules, param_problem
 from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
+from cstosim.evaluate import conclusions as case_conclusions
+from cstosim.evaluate import shared_world
+from cstosim.report import Outcome, Reason
+from cstosim.world import World
 
 MAX_VARIANTS = 1_000_000
 """Largest sweep accepted; a bigger product of ranges is refused before anything runs."""
@@ -115,7 +120,9 @@ def _checked_facts(fld: str, values: tuple[Any, ...], text: str) -> tuple[Any, .
     could hold (a count may be written 1e3 or 2.0, but 1.5 and -1 are refused): nothing is
     clamped or rounded."""
     info = m.Incident.model_fields[fld]
-    field_type = cast(Any, Annotated[info.annotation, *info.metadata])
+    # Annotated[] needs at least one annotation; the boolean facts carry none.
+    field_type = (cast(Any, Annotated[info.annotation, *info.metadata]) if info.metadata
+                  else cast(Any, info.annotation))
     adapter: TypeAdapter[Any] = TypeAdapter(field_type, config=ConfigDict(strict=True))
     whole = info.annotation is int
     out = []
@@ -210,6 +217,42 @@ def variant(scenario: Scenario, params: dict[str, Any], axes: tuple[Axis, ...],
 def summary(rules: CompiledRules, scenario: Scenario) -> dict[str, Any]:
     """A variant's conclusions, compactly: labels, obligations per rule, tension kinds."""
     out, _ = conclusions(rules, scenario)
+    return _summary(out)
+
+
+def variant_case(case: pg.Case, params: Mapping[str, Any], axes: tuple[Axis, ...],
+                 values: tuple[Any, ...], interpretations: tuple[str, ...] | None = None
+                 ) -> pg.Case:
+    """The case with one combination of axis values applied: the frozen case evaluation reads,
+    edited in place of the file's model, so nothing is validated or compiled again (the
+    values were validated against the incident model by :func:`parse_axis`)."""
+    # As in :func:`variant`: swept and `--set` values are overrides, above every reading's own.
+    overrides = {**case.overrides, **params}
+    updates: dict[str, dict[str, Any]] = {}
+    for axis, v in zip(axes, values, strict=True):
+        if axis.target == "params":
+            overrides[axis.field] = v
+        else:
+            updates.setdefault(axis.target, {})[axis.field] = v
+    events = case.events
+    if updates:
+        events = tuple(
+            replace(e, **{**updates.get("*", {}), **updates.get(e.id, {})})
+            if isinstance(e, pg.Incident) and ("*" in updates or e.id in updates) else e
+            for e in case.events)
+    return replace(case, events=events, overrides=dict(sorted(overrides.items())),
+                   interpretations=tuple(interpretations) if interpretations else case.interpretations)
+
+
+def case_summary(program: pg.Program, case: pg.Case,
+                 built: tuple[World, tuple[Reason, ...]] | None = None) -> dict[str, Any]:
+    """:func:`summary` on a case built by :func:`variant_case`, on the world ``built`` by
+    :func:`cstosim.evaluate.shared_world` for the base case when there is one."""
+    out, _ = case_conclusions(program, case, built=built)
+    return _summary(out)
+
+
+def _summary(out: Outcome) -> dict[str, Any]:
     owed: dict[str, int] = {}
     for o in out.obligations:
         key = f"{o.interpretation}:{o.commitment}"
@@ -222,6 +265,7 @@ def summary(rules: CompiledRules, scenario: Scenario) -> dict[str, Any]:
 
 
 _LOADED: dict[tuple[str | None, str], tuple[CompiledRules, Scenario]] = {}
+_WORLDS: dict[tuple[str | None, str], tuple[World, tuple[Reason, ...]] | None] = {}
 
 
 def _loaded(job: Job) -> tuple[CompiledRules, Scenario]:
@@ -238,8 +282,15 @@ def run_chunk(job: Job, combos: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
     """Evaluate a chunk of variants (runs in a worker process)."""
     rules, scenario = _loaded(job)
     params = dict(job.params)
-    return [summary(rules, variant(scenario, params, job.axes, c, job.interpretations))
-            for c in combos]
+    program, case = rules.program, scenario.case
+    # Built once per worker: the world does not depend on incident facts, parameters or
+    # readings (the only things axes vary), so every variant evaluates on the same one.
+    key = (job.rules_path, job.scenario_path)
+    if key not in _WORLDS:
+        _WORLDS[key] = shared_world(program, case)
+    built = _WORLDS[key]
+    return [case_summary(program, variant_case(case, params, job.axes, c, job.interpretations),
+                         built) for c in combos]
 
 
 def _chunks(items: list[tuple[Any, ...]], n: int) -> Iterator[list[tuple[Any, ...]]]:

@@ -15,7 +15,8 @@ ALLOWED: dict[str, set[str]] = {
     "model": set(),
     "conditions": {"errors"},
     "program": {"conditions"},
-    "compile": {"model", "program", "compiled", "conditions", "errors"},
+    "codegen": {"conditions"},
+    "compile": {"model", "program", "compiled", "conditions", "codegen", "errors"},
     "report": {"conditions"},
     # evaluation: plain program types in, Report out; no file formats, no text
     "world": {"program", "report"},
@@ -35,7 +36,7 @@ ALLOWED: dict[str, set[str]] = {
     "check": {"model", "api", "compile", "properties", "testing"},
     "explain": {"model", "api", "compile", "conditions", "errors", "report"},
     "compare": {"api", "compile", "difference", "evaluate", "program", "report"},
-    "sweep": {"model", "api", "compile", "errors"},
+    "sweep": {"model", "api", "compile", "errors", "evaluate", "program", "report", "world"},
     "coverage": {"compile", "conditions", "report"},
     "prove": {"model", "program", "api", "compile", "conditions", "admissions", "errors",
               "properties", "report"},
