@@ -26,7 +26,6 @@ from __future__ import annotations
 import ast
 import contextlib
 import datetime as dt
-import keyword
 import types
 from collections.abc import Callable
 from typing import Any, cast
@@ -60,7 +59,8 @@ class _Builder:
 
     @staticmethod
     def path(root: str, attr: str) -> ast.expr:
-        if not attr.isidentifier() or keyword.iskeyword(attr):
+        # A keyword such as `class` is a valid parameter name and a valid ast.Attribute.
+        if not attr.isidentifier():
             raise ValueError(f"`{attr}` is not a field name")
         return ast.Attribute(
             ast.Subscript(ast.Name(_CTX, ast.Load()), ast.Constant(root), ast.Load()),
@@ -124,6 +124,6 @@ def install(cond: Condition) -> Condition:
     too deep for Python's compiler keep their closures."""
     if cond.kind != "leaf" and not cond.children:
         return cond  # TRUE and the never-true condition: shared, and already one call
-    with contextlib.suppress(RecursionError, MemoryError):
+    with contextlib.suppress(RecursionError, MemoryError, ValueError):
         cond.test = to_code(cond)
     return cond

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import types
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,6 +17,7 @@ from cstosim.codegen import install, to_code
 from cstosim.conditions import BOOL, DATE, NUM, STR, Compiler, Condition, Schema, Type, enum
 from cstosim.errors import Diagnostic, Location
 
+ROOT = Path(__file__).resolve().parent.parent
 LABELS = ("border_incident", "armed_attack", "aggression")
 SCHEMA: Schema = {
     "incident.killed": NUM, "incident.depth_km": NUM, "incident.border_delimited": BOOL,
@@ -141,3 +143,14 @@ def test_a_field_that_is_not_a_name_is_refused() -> None:
     object.__setattr__(cond.leaf, "attr", "killed or 1")
     with pytest.raises(ValueError, match="not a field name"):
         to_code(cond)
+
+
+def test_a_parameter_named_like_a_python_keyword_compiles_and_agrees() -> None:
+    text = (ROOT / "rules.yaml").read_text(encoding="utf-8")
+    text = text.replace("parameters:\n", "parameters:\n  class: {value: 3, meaning: m, source: s}\n", 1)
+    text = text.replace("incident.days_on_territory >= params.occupation_min_days",
+                        "incident.days_on_territory >= params.class", 1)
+    rules = cstosim.rules_from_text(text, "keyword.yaml")
+    _, scenario = cstosim.load_scenario(ROOT / "scenarios" / "syunik_gegharkunik_2021.yaml", rules)
+    report = cstosim.evaluate(rules, scenario, explain="full")
+    assert {c.interpretation: c.label for c in report.classifications}["treaty_text"] == "aggression"
