@@ -24,9 +24,6 @@ class Reason:
     code: str
     fields: tuple[tuple[str, Any], ...] = ()
 
-    def __getitem__(self, key: str) -> Any:
-        return dict(self.fields)[key]
-
 
 def reason(code: str, **fields: Any) -> Reason:
     return Reason(code, tuple(fields.items()))

@@ -6,14 +6,24 @@ from __future__ import annotations
 from cstosim.render.json import difference_json, dumps
 from cstosim.render.sentences import sentence
 from cstosim.render.values import value
-from cstosim.report import Admission, Classification, Delta, Difference, Obligation, Report, Tension
+from cstosim.report import (
+    Admission,
+    Classification,
+    Conclusion,
+    Delta,
+    Difference,
+    Obligation,
+    Reason,
+    Report,
+    Tension,
+)
 
 
 def difference_text(d: Difference) -> str:
     return dumps(difference_json(d))
 
 
-def _what(c: object) -> str:
+def _what(c: Conclusion | None) -> str:
     """A conclusion in a few words."""
     if isinstance(c, Admission):
         return f"{c.state} for {c.body} {c.tier}: " + ("admitted" if c.admitted else "not admitted")
@@ -24,7 +34,8 @@ def _what(c: object) -> str:
         return f"{c.debtor} owes {c.creditor} {c.type} ({c.strength}){against}, {c.treaty} {c.article}"
     if isinstance(c, Tension):
         return f"[{c.severity}] {c.kind}: {', '.join(c.parties)}"
-    return sentence(c)  # type: ignore[arg-type]  # a note: a Reason
+    assert isinstance(c, Reason)  # a note
+    return sentence(c)
 
 
 def _reading(d: Difference, x: Delta) -> str:
