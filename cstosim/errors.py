@@ -112,6 +112,8 @@ CODES: Mapping[str, str] = MappingProxyType({
     "bad_sweep": "a `--vary` axis cannot be read, or the sweep is too large",
     "dask_missing": "`--executor dask` is asked for but Dask is not installed",
     "dask_unreachable": "the Dask scheduler given by `--scheduler` cannot be reached",
+    "worker_died": "a sweep worker process ended before finishing its variants (killed, or out "
+                   "of memory)",
     "graphviz_missing": "`--format svg` needs Graphviz's `dot`, which is not installed",
     "graphviz_failed": "Graphviz's `dot` failed on the graph cstosim wrote",
     "unknown_conclusion": "`explain --why` names a conclusion the report does not have",
@@ -217,6 +219,10 @@ class CstosimError(Exception):
         if self.omitted:
             lines.append(f"{self.omitted:,} more problems not shown; fix the ones above and check again")
         super().__init__("\n".join(lines))
+
+    def __reduce__(self) -> tuple[type[CstosimError], tuple[list[Diagnostic], int]]:
+        # raised in a sweep worker, it crosses to the parent by pickle, whole
+        return (type(self), (self.diagnostics, self.omitted))
 
 
 def did_you_mean(value: str, choices: Iterable[str]) -> str:

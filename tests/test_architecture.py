@@ -29,6 +29,7 @@ ALLOWED: dict[str, set[str]] = {
     "api": {"model", "program", "compile", "compiled", "errors", "load", "report", "world"},
     "expect": {"model", "report"},
     "output": {"errors"},
+    "pool": set(),
     "schema": {"model", "compile", "conditions"},
     "testing": {"model", "api", "compile"},
     "properties": {"model", "program", "api", "compile", "admissions", "evaluate", "world",
