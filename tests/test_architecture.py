@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "cstosim"
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "load": {"errors"},
-    "model": set(),
+    "model": {"errors"},
     "conditions": {"errors"},
     "program": {"conditions"},
     "codegen": {"conditions"},
