@@ -309,3 +309,12 @@ def test_lines_are_counted_as_an_editor_counts_them(tmp_path: Path, brk: str) ->
     no_traceback(done)
     assert done.returncode == 2
     assert f"{path}:5:1: error[yaml_syntax]" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("redirect, code", [(">&-", 2), ("| (exec 0<&-; sleep 1)", 141)])
+def test_the_coloured_report_meets_stdout_faults_like_the_plain_one(
+        tmp_path: Path, redirect: str, code: int) -> None:
+    done = shell(f'"$CSTOSIM" run {AZE_MEMBER} --color always {redirect}; '
+                 'echo "rc=${PIPESTATUS[0]}"', tmp_path)
+    no_traceback(done)
+    assert done.stdout.strip() == f"rc={code}", done.stderr
