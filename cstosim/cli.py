@@ -900,8 +900,15 @@ def version_callback(value: bool) -> None:
 def main(
     version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True,
                                           help="Show the version and exit.")] = False,
+    no_cache: Annotated[bool, typer.Option(
+        "--no-cache", help="Compile the rules afresh: read and write no cache "
+                           "(also CSTOSIM_NO_CACHE=1).")] = False,
 ) -> None:
     """cstosim: CSTO membership-rules simulation."""
+    if no_cache:
+        from cstosim import cache
+
+        cache.disable()
 
 
 class Terminated(BaseException):

@@ -416,5 +416,32 @@ def _combine(kind: str, kids: list[Condition]) -> Condition:
 _NEVER = Condition("any", (), "(invalid condition)", lambda c: False)
 
 
+def rebuilt(kind: str, children: tuple[Condition, ...], text: str, leaf: Leaf | None) -> Condition:
+    """A condition with its closures from its validated structure (how the rules cache
+    restores one; see :mod:`cstosim.codegen`), as the compiler built it."""
+    if kind == "leaf":
+        assert leaf is not None
+        return _leaf_of(leaf, text)
+    if kind == "not":
+        inner = children[0].test
+        return Condition("not", children, text, lambda c: not inner(c))
+    cond = _combine(kind, list(children))
+    cond.text = text
+    return cond
+
+
+def _leaf_of(spec: Leaf, text: str) -> Condition:
+    """The closures of a resolved leaf, as :meth:`Compiler._leaf` builds them."""
+    left_get = _getter(f"{spec.root}.{spec.attr}")
+    test: Callable[[Context], bool]
+    if spec.right_root is not None:
+        fn, right_get = OPERATORS[spec.op], _getter(f"{spec.right_root}.{spec.right_attr}")
+        test = lambda c: bool(fn(left_get(c), right_get(c)))  # noqa: E731 - one closure per leaf
+    else:
+        right_get = _const(spec.value)
+        test = _LEAF_AGAINST_CONSTANT[spec.op](spec.root, operator.attrgetter(spec.attr), spec.value)
+    return Condition("leaf", (), text, test, left_get, right_get, OPERATORS[spec.op], spec)
+
+
 def describe_values(t: Type) -> str:
     return expected_one_of(list(t.values)) if t.name == "enum" else str(t)

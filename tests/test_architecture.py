@@ -12,7 +12,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "cstosim"
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "load": {"errors"},
-    "model": set(),
+    "cache": set(),
+    "model": {"cache"},
     "conditions": {"errors"},
     "program": {"conditions"},
     "codegen": {"conditions"},
@@ -26,7 +27,7 @@ ALLOWED: dict[str, set[str]] = {
                  "incidents"},
     "difference": {"report"},
     "compiled": {"program", "conditions", "evaluate", "report", "world", "model", "compile"},
-    "api": {"model", "program", "compile", "compiled", "errors", "load", "report", "world"},
+    "api": {"model", "program", "compile", "compiled", "errors", "load", "report", "world", "cache"},
     "expect": {"model", "report"},
     "output": {"errors"},
     "schema": {"model", "compile", "conditions"},
