@@ -699,7 +699,7 @@ def sweep(
                 pool = _dask_executor(scheduler)
             elif n_workers > 1:
                 pool = ProcessPoolExecutor(max_workers=n_workers)
-            result = sw.sweep(job, pool, chunk=max(8, min(256, total // (n_workers * 8) or 8)),
+            result = sw.sweep(job, pool, chunk=max(8, min(20_000, total // (n_workers * 8) or 8)),
                               progress=progress)
         finally:
             if pool is not None:

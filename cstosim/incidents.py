@@ -7,6 +7,7 @@ Pure; works on an :class:`~cstosim.evaluate.Evaluation` in progress.
 
 from __future__ import annotations
 
+import datetime as dt
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,12 @@ if TYPE_CHECKING:
 
 def view_of(ev: Evaluation, inc: pg.Incident) -> IncidentView:
     """The facts of an incident as conditions read them (requests up to `as_of` only)."""
-    reqs = {q.article for q in inc.requests if q.date <= ev.requests_until}
+    return incident_view(inc, ev.requests_until)
+
+
+def incident_view(inc: pg.Incident, requests_until: dt.date) -> IncidentView:
+    """:func:`view_of` for requests made up to ``requests_until``."""
+    reqs = {q.article for q in inc.requests if q.date <= requests_until}
     return IncidentView(
         inc.state_forces, inc.crossed_border, inc.shots_fired, inc.border_delimited,
         inc.internal_unrest, inc.framed_as_external, inc.actor is not None, False,
