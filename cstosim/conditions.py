@@ -134,7 +134,8 @@ class Leaf:
 class Condition:
     """A compiled condition: ``test`` is fast, ``trace`` records every leaf."""
 
-    __slots__ = ("_left", "_op", "_right", "children", "closure", "kind", "leaf", "test", "text")
+    __slots__ = ("_left", "_op", "_right", "_roots", "children", "closure", "kind", "leaf", "test",
+                 "text")
 
     def __init__(self, kind: str, children: Sequence[Condition], text: str,
                  test: Callable[[Context], bool],
@@ -149,6 +150,7 @@ class Condition:
         self.closure = test  # the reference implementation; `test` may be replaced by code
         self._left, self._right, self._op = left, right, op
         self.leaf = leaf
+        self._roots: frozenset[str] | None = None
 
     def record(self, ctx: Context) -> Trace:
         """Evaluate without short-circuit, keeping the all/any/not structure and every
@@ -166,6 +168,16 @@ class Condition:
         else:
             result = not kids[0].result
         return Trace(self.kind, self.text, result, kids)
+
+    def roots(self) -> frozenset[str]:
+        """The context names the condition reads (``incident``, ``debtor``, ...)."""
+        if self._roots is None:
+            if self.leaf is not None:
+                found = {self.leaf.root, *([self.leaf.right_root] if self.leaf.right_root else [])}
+                self._roots = frozenset(found)
+            else:
+                self._roots = frozenset().union(*(c.roots() for c in self.children))
+        return self._roots
 
     def params_read(self) -> set[str]:
         """Names of the parameters the condition reads (``params.NAME`` in its leaves)."""
