@@ -737,7 +737,7 @@ def sweep(
             str(Path(scenario).parent / sc.spec.rules) if sc.spec.rules else None)
         job = sw.Job(rules_path, str(scenario), tuple(sorted(params.items())), axes, names)
         n_workers = workers or (sw.default_workers() if total >= 2000 else 1)
-        chunk = max(8, min(256, total // (n_workers * 8) or 8))
+        chunk = max(8, min(20_000, total // (n_workers * 8) or 8))
         started = time.monotonic()
         bar = _Progress(f"{total:,} variants", total)
         if not bar.live:  # a log gets one line when the work starts and one when it ends
@@ -1030,8 +1030,15 @@ def version_callback(value: bool) -> None:
 def main(
     version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True,
                                           help="Show the version and exit.")] = False,
+    no_cache: Annotated[bool, typer.Option(
+        "--no-cache", help="Compile the rules afresh: read and write no cache "
+                           "(also CSTOSIM_NO_CACHE=1).")] = False,
 ) -> None:
     """cstosim: CSTO membership-rules simulation."""
+    if no_cache:
+        from cstosim import cache
+
+        cache.disable()
 
 
 class Terminated(BaseException):
