@@ -42,6 +42,7 @@ class Format(StrEnum):
     mermaid = "mermaid"
     dot = "dot"
     svg = "svg"
+    html = "html"
 
 
 class DiffFormat(StrEnum):
@@ -210,8 +211,13 @@ def run(
             report = evaluate(compiled, scenario, explain=explain.value, params=params,
                               interpretations=_interpretations(compiled, interpretation))
             reports.append(report)
-            texts.append(_svg(render(report, "dot")) if format is Format.svg
-                         else render(report, format.value))
+            if format is Format.html:
+                from cstosim.render.html import to_html
+                from cstosim.timeline import timeline
+
+                texts.append(to_html(report, timeline(compiled.program, scenario.case)))
+            else:
+                texts.append(render(report, format.value))
         if format is Format.json and len(reports) > 1:
             text = dumps([report_json(r) for r in reports])
         else:
@@ -851,27 +857,6 @@ def _failed_properties(compiled: CompiledRules, scenario: Any) -> set[str]:
         return set()
     return {pid for pid, vs in check_scenario_properties(compiled, scenario,
                                                            expect.properties).items() if vs}
-
-
-def _svg(dot_text: str) -> str:
-    """Render DOT to SVG with Graphviz's `dot`, when it is installed."""
-    import shutil
-    import subprocess
-
-    from cstosim.errors import CstosimError, Diagnostic, Location
-
-    exe = shutil.which("dot")
-    if exe is None:
-        raise CstosimError([Diagnostic(
-            "graphviz_missing", Location("<command line>"), "`--format svg` needs Graphviz's `dot`",
-            "install Graphviz (e.g. `apt-get install graphviz`), or use `--format dot` or `mermaid`")])
-    done = subprocess.run([exe, "-Tsvg"], input=dot_text, capture_output=True, text=True,
-                          timeout=120, check=False)
-    if done.returncode != 0:
-        raise CstosimError([Diagnostic("graphviz_failed", Location("<command line>"),
-                                       f"Graphviz failed: {done.stderr.strip()[:200]}",
-                                       "report this with the scenario that caused it")])
-    return done.stdout
 
 
 def _no_duplicates(paths: list[Path]) -> None:

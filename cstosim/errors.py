@@ -112,8 +112,6 @@ CODES: Mapping[str, str] = MappingProxyType({
     "bad_sweep": "a `--vary` axis cannot be read, or the sweep is too large",
     "dask_missing": "`--executor dask` is asked for but Dask is not installed",
     "dask_unreachable": "the Dask scheduler given by `--scheduler` cannot be reached",
-    "graphviz_missing": "`--format svg` needs Graphviz's `dot`, which is not installed",
-    "graphviz_failed": "Graphviz's `dot` failed on the graph cstosim wrote",
     "unknown_conclusion": "`explain --why` names a conclusion the report does not have",
     "bad_target": "an `explain --why-not` target cannot be read, or names an obligation owed to "
                   "a state other than the incident's target",

@@ -25,7 +25,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
 SEEDS = sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml"))
-FORMATS = ("table", "json", "markdown", "mermaid", "dot")
+FORMATS = ("table", "json", "markdown", "mermaid", "dot", "svg", "html")
 
 
 def _cases() -> dict[str, list[str]]:

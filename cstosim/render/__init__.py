@@ -1,7 +1,8 @@
 """Step 5 of the pipeline: every text cstosim writes, from structured results.
 
 One module per output: :mod:`.text` (the terminal table), :mod:`.markdown`,
-:mod:`.json`, :mod:`.graph` (Mermaid, DOT), :mod:`.diff`, :mod:`.sweep`,
+:mod:`.json`, :mod:`.graph` (Mermaid, DOT; one graph per reading), :mod:`.svg` (the same
+graphs laid out in pure Python), :mod:`.html` (one self-contained page), :mod:`.diff`, :mod:`.sweep`,
 :mod:`.explain`; :mod:`.values` writes values and leaf comparisons and
 :mod:`.sentences` the sentences of structured reasons, for all of them. Pure:
 results in, text out.
@@ -10,12 +11,14 @@ results in, text out.
 from __future__ import annotations
 
 from cstosim.render.graph import to_dot, to_mermaid
+from cstosim.render.html import to_html
 from cstosim.render.json import report_text
 from cstosim.render.markdown import to_markdown
+from cstosim.render.svg import to_svg
 from cstosim.render.text import to_text
 from cstosim.report import Report
 
-FORMATS = ("table", "json", "markdown", "mermaid", "dot")
+FORMATS = ("table", "json", "markdown", "mermaid", "dot", "svg", "html")
 
 
 def render(report: Report, fmt: str) -> str:
@@ -28,4 +31,8 @@ def render(report: Report, fmt: str) -> str:
         return to_mermaid(report)
     if fmt == "dot":
         return to_dot(report)
+    if fmt == "svg":
+        return to_svg(report)
+    if fmt == "html":
+        return to_html(report)
     return to_text(report)

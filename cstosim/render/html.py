@@ -1,0 +1,344 @@
+"""A Report as one self-contained HTML page: a document an analyst can send.
+
+Everything is inline: CSS, the pictures (SVG by :mod:`.svg`), no script but one line that
+opens the reasons for printing; nothing is fetched when the page is viewed. Sections: the
+summary (incidents under every reading side by side, admission verdicts with what decided
+them, counts per reading), the admissions, one section per reading (classifications,
+obligations grouped by commitment and creditor, tensions, its graph), the tensions that hold
+under every reading, the timeline of the memberships the scenario touches, notes and the
+difference from the baseline. Reasons are ``<details>``; sources with a URL are links; every
+text from the user's files is escaped.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from typing import TYPE_CHECKING
+
+from cstosim.render.diff import delta_lines
+from cstosim.render.graph import SEVERITY_COLOURS, SEVERITY_ORDER, graphs
+from cstosim.render.sentences import sentence
+from cstosim.render.svg import graph_svg, legend_svg
+from cstosim.render.text import grouped
+from cstosim.render.values import leaf_line, value, verdict
+from cstosim.report import REPORT_VERSION, Admission, Report, Tension
+
+if TYPE_CHECKING:
+    from cstosim.conditions import LeafResult
+    from cstosim.timeline import Timeline
+
+_URL = re.compile(r"https?://[^\s<>\"'()]+[^\s<>\"'().,;:]")
+
+CSS = """
+:root { --ink: #1c2833; --muted: #566573; --rule: #d5d8dc; --band: #f4f6f7; }
+* { box-sizing: border-box; }
+body { font: 15px/1.45 "DejaVu Sans", Verdana, Helvetica, Arial, sans-serif; color: var(--ink);
+       margin: 0 auto; max-width: 1180px; padding: 16px 24px 48px; background: #fff; }
+h1 { font-size: 1.6em; margin: .2em 0; } h2 { margin-top: 1.6em; border-bottom: 2px solid var(--rule); }
+h3 { margin-bottom: .3em; }
+.meta { color: var(--muted); margin: 0; }
+nav { margin: .8em 0; padding: .4em .6em; background: var(--band); border-radius: 4px; }
+nav a { margin-right: 1em; white-space: nowrap; }
+table { border-collapse: collapse; margin: .5em 0 1em; width: 100%; }
+th, td { border: 1px solid var(--rule); padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: var(--band); }
+td.all { font-style: italic; }
+.tag { display: inline-block; padding: 0 6px; border-radius: 3px; color: #fff; font-size: .85em; }
+.yes { color: #1e8449; font-weight: bold; } .no { color: #c0392b; font-weight: bold; }
+details { margin: .2em 0 .6em; } summary { cursor: pointer; color: var(--muted); }
+details ul { margin: .3em 0; }
+.leaf { font-family: "DejaVu Sans Mono", monospace; font-size: .9em; }
+.figure { overflow-x: auto; border: 1px solid var(--rule); border-radius: 4px; padding: 4px; }
+.none { color: var(--muted); font-style: italic; }
+footer { margin-top: 3em; color: var(--muted); font-size: .85em; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 11pt; }
+  nav, summary { display: none; }
+  section { break-inside: avoid-page; } h2 { break-after: avoid; }
+  .figure { overflow: visible; border: none; } svg { max-width: 100%; height: auto; }
+  a { color: inherit; } a[href^="http"]::after { content: " <" attr(href) ">"; font-size: .8em; }
+}
+"""
+# Opens every <details> before printing, so a printed report shows all reasons.
+PRINT_SCRIPT = ("addEventListener('beforeprint',function(){"
+                "document.querySelectorAll('details').forEach(function(d){d.open=true;});});")
+
+
+def _e(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+def _source(text: str) -> str:
+    """A source citation, escaped, with each URL in it a link."""
+    out, at = [], 0
+    for m in _URL.finditer(text):
+        out += [_e(text[at:m.start()]), f'<a href="{_e(m.group())}">{_e(m.group())}</a>']
+        at = m.end()
+    return "".join([*out, _e(text[at:])])
+
+
+def _sev(severity: str) -> str:
+    return f'<span class="tag" style="background:{SEVERITY_COLOURS[severity]}">{_e(severity)}</span>'
+
+
+def _none(what: str) -> str:
+    return f'<p class="none">none: {_e(what)}</p>'
+
+
+def _leaves(leaves: tuple[LeafResult, ...]) -> str:
+    if not leaves:
+        return ""
+    items = "".join(f'<li class="leaf">{_e(leaf_line(x, "yes" if x.result else "NO "))}</li>'
+                    for x in leaves)
+    return f"<ul>{items}</ul>"
+
+
+def _why(items: list[str], leaves: tuple[LeafResult, ...] = ()) -> str:
+    body = "".join(f"<li>{x}</li>" for x in items)
+    return f"<details><summary>why</summary><ul>{body}</ul>{_leaves(leaves)}</details>"
+
+
+def _deciding(a: Admission) -> str:
+    """What decided an admission: the tier not in force, the failed gates, the blocking vote."""
+    parts = []
+    if not a.tier_in_force:
+        parts.append(f"{a.body} {a.tier} tier not in force")
+    if a.gates_failed:
+        parts.append("gate failed: " + ", ".join(a.gates_failed))
+    if a.blocking:
+        who = {s.decider: s for s in a.stances}
+        parts.append("blocked by " + ", ".join(
+            f"{b} ({who[b].stance}, {who[b].rule})" if b in who and who[b].rule else b
+            for b in a.blocking))
+    if not parts:
+        parts.append(f"all gates passed; vote: {a.decision}")
+    return _e("; ".join(parts))
+
+
+def summary_section(report: Report) -> str:
+    """The summary first: incidents by reading side by side, admissions, counts per reading.
+
+    One function so that it can be built on the shared summary computation once that lands."""
+    readings = report.interpretations
+    out = ['<section id="summary"><h2>Summary</h2>', "<h3>Incidents</h3>"]
+    labels: dict[str, dict[str, str]] = {}
+    for c in report.classifications:
+        labels.setdefault(c.incident, {})[c.interpretation] = c.label or "unclassified"
+    if labels:
+        head = "".join(f"<th>{_e(r)}</th>" for r in readings)
+        out.append(f'<table id="summary-incidents"><tr><th>incident</th>{head}</tr>')
+        for inc, by in sorted(labels.items()):
+            seen = {by.get(r, "-") for r in readings}
+            if len(seen) == 1 and len(readings) > 1:
+                cells = (f'<td class="all" colspan="{len(readings)}">all readings: '
+                         f"<b>{_e(seen.pop())}</b></td>")
+            else:
+                cells = "".join(f"<td><b>{_e(by.get(r, '-'))}</b></td>" for r in readings)
+            out.append(f"<tr><td>{_e(inc)}</td>{cells}</tr>")
+        out.append("</table>")
+    else:
+        out.append(_none("the scenario has no incident"))
+    out.append("<h3>Admissions</h3>")
+    if report.admissions:
+        out.append('<table id="summary-admissions"><tr><th>application</th><th>candidate</th>'
+                   "<th>body and tier</th><th>verdict</th><th>decided by</th></tr>")
+        for a in report.admissions:
+            word = verdict(a.admitted, a.decision)[0]
+            css = "yes" if a.admitted else "no"
+            out.append(f"<tr><td>{_e(a.id)}</td><td>{_e(a.state)}</td><td>{_e(a.body)} {_e(a.tier)}</td>"
+                       f'<td class="{css}">{_e(word)}</td><td>{_deciding(a)}</td></tr>')
+        out.append("</table>")
+    else:
+        out.append(_none("the scenario has no application"))
+    out.append('<h3>Per reading</h3><table id="summary-counts"><tr><th>reading</th>'
+               "<th>obligations</th><th>tensions</th></tr>")
+    for r in readings:
+        o = sum(1 for x in report.obligations if x.interpretation == r)
+        t = sum(1 for x in report.tensions if x.interpretation in (None, r))
+        out.append(f'<tr><td><a href="#reading-{_e(r)}">{_e(r)}</a></td><td>{o}</td><td>{t}</td></tr>')
+    out.append("</table></section>")
+    return "".join(out)
+
+
+def _admissions(report: Report) -> str:
+    out = ['<section id="admissions"><h2>Admissions</h2>']
+    if not report.admissions:
+        out.append(_none("the scenario has no application"))
+    for a in report.admissions:
+        word = verdict(a.admitted, a.decision)
+        out.append(f"<h3>{_e(a.state)} applies to {_e(a.body)} as {_e(a.tier)} on {_e(a.date)}: "
+                   f'<span class="{"yes" if a.admitted else "no"}">{_e(word[0])}</span></h3>')
+        out.append(f"<p>Tier in force: {'yes' if a.tier_in_force else 'no'}. Deciders' vote"
+                   f" ({_e(a.decision_rule or '-')}, {_e(a.procedure or '-')}): {_e(word[1])}.</p>")
+        out.append("<table><tr><th>gate</th><th>result</th><th>meaning</th><th>source</th></tr>")
+        for g in a.gates:
+            res = "passed" if g.passed else "FAILED" + (f" for {', '.join(g.failing)}" if g.failing else "")
+            out.append(f'<tr><td>{_e(g.gate)}</td><td class="{"yes" if g.passed else "no"}">{_e(res)}'
+                       f"{_leaves(g.leaves)}</td><td>{_e(g.meaning)}</td><td>{_source(g.source)}</td></tr>")
+        out.append("</table>")
+        if a.stances:
+            out.append("<table><tr><th>decider</th><th>stance</th><th>rule</th></tr>")
+            for s in a.stances:
+                out.append(f"<tr><td>{_e(s.decider)}</td><td>{_e(s.stance)}</td><td>{_e(s.rule or '-')}"
+                           f"<br><small>{_e(s.meaning)}</small>{_leaves(s.leaves)}</td></tr>")
+            out.append("</table>")
+        if a.rights:
+            out.append(f"<p>Rights: {_e(', '.join(a.rights))}</p>")
+        out.append(_why([_e(sentence(r)) for r in a.reasons]))
+    out.append("</section>")
+    return "".join(out)
+
+
+def _tension_rows(ts: list[Tension]) -> str:
+    if not ts:
+        return _none("no tension")
+    out = ["<table><tr><th>severity</th><th>kind</th><th>parties</th><th>context</th><th>why</th></tr>"]
+    for t in sorted(ts, key=lambda t: (-SEVERITY_ORDER.index(t.severity), t.id)):
+        facts = [f"facts: {'; '.join(f'{k}={value(v)}' for k, v in t.facts)}"] if t.facts else []
+        why = _why([f"rule {_e(t.rule)}", *map(_e, facts), f"source: {_source(t.source)}"], t.leaves)
+        out.append(f"<tr><td>{_sev(t.severity)}</td><td>{_e(t.kind)}</td><td>{_e(', '.join(t.parties))}"
+                   f"</td><td>{_e(t.context)}</td><td>{_e(t.meaning)}{why}</td></tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+def _reading(report: Report, reading: str, svg: str) -> str:
+    out = [f'<section id="reading-{_e(reading)}" class="reading"><h2>Reading: {_e(reading)}</h2>',
+           "<h3>Classifications</h3>"]
+    cs = [c for c in report.classifications if c.interpretation == reading]
+    if not cs:
+        out.append(_none("no incident classified"))
+    for c in cs:
+        why = _why([f"rule {_e(c.rule or '-')}: {_e(c.meaning)}", f"source: {_source(c.source)}"]
+                   + ([f"also matched: {_e(', '.join(c.also_matched))}"] if c.also_matched else []),
+                   c.leaves)
+        out.append(f"<p>{_e(c.incident)} (judged by {_e(c.holder)}): "
+                   f"<b>{_e(c.label or 'unclassified')}</b></p>{why}")
+    obs = [o for o in report.obligations if o.interpretation == reading]
+    out.append(f"<h3>Obligations ({len(obs)})</h3>")
+    if not obs:
+        out.append(_none("no obligation under this reading"))
+    else:
+        out.append("<table><tr><th>debtors</th><th>owe</th><th>creditor</th><th>clause</th>"
+                   "<th>step</th></tr>")
+        for (_r, incident, depth, _c, creditor, against, label), group in grouped(obs):
+            o = group[0]
+            debtors = ", ".join(x.debtor for x in group)
+            vs = f" against {against}" if against and against != o.debtor else ""
+            why = _why([_e(o.meaning), f"rule {_e(o.commitment)}; incident {_e(incident)} read as "
+                        f"{_e(label)} (judged by {_e(o.judged_by)})", f"source: {_source(o.source)}"]
+                       + ([f"via {_e(o.via)}"] if o.via else []), o.leaves)
+            out.append(f"<tr><td>{_e(debtors)} <small>({len(group)})</small></td><td>{_e(o.type)} "
+                       f"({_e(o.strength)}){_e(vs)}</td><td>{_e(creditor)}</td><td>{_e(o.treaty)}, "
+                       f"{_e(o.article)}{why}</td><td>{depth}</td></tr>")
+        out.append("</table>")
+    out.append("<h3>Tensions of this reading</h3>")
+    out.append(_tension_rows([t for t in report.tensions if t.interpretation == reading]))
+    out.append(f'<h3>Picture</h3><div class="figure">{svg}</div></section>')
+    return "".join(out)
+
+
+def _timeline(tl: Timeline | None) -> str:
+    out = ['<section id="timeline"><h2>Timeline of memberships</h2>']
+    if tl is None:
+        out.append(_none("the memberships are drawn when the report is rendered with its "
+                         "scenario and rules: `cstosim run --format html` or "
+                         "`cstosim.render_html(report, rules, scenario)`"))
+        return "".join([*out, "</section>"])
+    if not tl.spans and not tl.moments:
+        out.append(_none("the scenario names no state with a membership"))
+        return "".join([*out, "</section>"])
+    start, end = int(tl.first[:4]), int(tl.as_of[:4]) + 1
+    left, width, row = 230, 640, 22
+
+    def x(day: str) -> float:
+        y, m, d = (int(p) for p in day.split("-"))
+        return left + width * ((y - start) + (m - 1) / 12 + (d - 1) / 365) / max(end - start, 1)
+
+    rows = list(tl.spans)
+    height = 40 + row * (len(rows) + 1) + 16 * len(tl.moments)
+    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" width="{left + width + 24}" '
+           f'height="{height}" font-family="DejaVu Sans, Verdana, sans-serif" font-size="12">'
+           "<title>Timeline of memberships</title>"]
+    step = max(1, (end - start) // 8)
+    for year in range(start, end + 1, step):
+        px = x(f"{year}-01-01")
+        svg.append(f'<line x1="{px:.1f}" y1="20" x2="{px:.1f}" y2="{height - 8}" stroke="#e5e7e9"/>'
+                   f'<text x="{px:.1f}" y="14" text-anchor="middle">{year}</text>')
+    for k, s in enumerate(rows):
+        y = 28 + k * row
+        x0, x1 = x(s.start), x(s.until or tl.as_of)
+        colour = "#2874a6" if s.changed else "#85929e"
+        svg.append(f'<text x="8" y="{y + 13}">{_e(s.state)} {_e(s.body)} {_e(s.tier)}</text>'
+                   f'<rect x="{x0:.1f}" y="{y + 2}" width="{max(x1 - x0, 2):.1f}" height="14" rx="2" '
+                   f'fill="{colour}"><title>{_e(s.state)} {_e(s.body)} {_e(s.tier)}: {_e(s.start)} to '
+                   f'{_e(s.until or "now")} ({_e(s.status)})</title></rect>')
+    base = 28 + len(rows) * row + 8
+    for k, m in enumerate(tl.moments):
+        px = x(m.date)
+        svg.append(f'<line x1="{px:.1f}" y1="22" x2="{px:.1f}" y2="{base + k * 16 + 2}" '
+                   f'stroke="#c0392b" stroke-dasharray="2 2"/><text x="{px + 4:.1f}" '
+                   f'y="{base + k * 16 + 12}" fill="#922b21">{_e(m.date)} {_e(m.text)}</text>')
+    svg.append("</svg>")
+    out.append(f'<div class="figure">{"".join(svg)}</div>')
+    out.append("<p class=\"meta\">Blue: made or ended by the scenario; grey: the baseline's record. "
+               "Red lines: the scenario's events.</p>")
+    out.append("<table><tr><th>state</th><th>body</th><th>tier</th><th>from</th><th>until</th>"
+               "<th>status</th><th>by the scenario</th></tr>")
+    for s in rows:
+        out.append(f"<tr><td>{_e(s.state)}</td><td>{_e(s.body)}</td><td>{_e(s.tier)}</td><td>{_e(s.start)}"
+                   f"</td><td>{_e(s.until or '-')}</td><td>{_e(s.status)}</td><td>"
+                   f"{'yes' if s.changed else 'no'}</td></tr>")
+    out.append("</table>")
+    if tl.moments:
+        out.append("<ul>" + "".join(f"<li>{_e(m.date)}: {_e(m.text)}</li>" for m in tl.moments) + "</ul>")
+    return "".join([*out, "</section>"])
+
+
+def _difference(report: Report) -> str:
+    d = report.difference
+    out = ['<section id="difference"><h2>Difference from the baseline</h2>']
+    if d.empty:
+        out.append(_none("the what-if concludes exactly what the baseline does"))
+    else:
+        out.append("<ul>" + "".join(f"<li>cause: {_e(sentence(c))}</li>" for c in d.causes) + "</ul>")
+        lines = delta_lines(d)
+        out.append(f"<details><summary>{len(lines)} conclusion{'s' if len(lines) != 1 else ''} "
+                   "differ</summary><ul>" + "".join(f"<li>{_e(x)}</li>" for x in lines)
+                   + "</ul></details>")
+    return "".join([*out, "</section>"])
+
+
+def to_html(report: Report, timeline: Timeline | None = None) -> str:
+    """One self-contained HTML page of ``report`` (with the memberships of ``timeline``)."""
+    gs = graphs(report)
+    readings = [g.reading for g in gs]
+    nav = ['<a href="#summary">Summary</a>', '<a href="#admissions">Admissions</a>',
+           *(f'<a href="#reading-{_e(r)}">Reading: {_e(r)}</a>' for r in readings),
+           '<a href="#all-readings">All readings</a>', '<a href="#timeline">Timeline</a>',
+           '<a href="#notes">Notes</a>', '<a href="#difference">Difference</a>']
+    params = ", ".join(f"{k}={value(v)}" for k, v in report.params)
+    head = [
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_e(report.scenario)}: cstosim report</title>",
+        f"<style>{CSS}</style>", f"<script>{PRINT_SCRIPT}</script></head><body>",
+        f"<header><h1>{_e(report.scenario)}</h1>",
+        f'<p class="meta">As of {_e(report.as_of)}; scenario file {_e(report.scenario_file)}; rules: '
+        f"{_e(report.rules)} ({_e(report.rules_file)}); readings: {_e(', '.join(report.interpretations))}"
+        + (f"; parameters set: {_e(params)}" if params else "") + "</p>",
+        f"<nav>{''.join(nav)}</nav></header><main>"]
+    body = [summary_section(report), _admissions(report)]
+    body += [_reading(report, g.reading, graph_svg(g, f"r{k}")) for k, g in enumerate(gs)]
+    body.append('<section id="all-readings"><h2>Tensions under every reading</h2>'
+                + _tension_rows([t for t in report.tensions if t.interpretation is None])
+                + f'<h3>Legend of the pictures</h3><div class="figure">{legend_svg()}</div></section>')
+    body.append(_timeline(timeline))
+    notes = [f"<li>{_e(sentence(n))}</li>" for n in report.outcome.notes]
+    body.append('<section id="notes"><h2>Notes</h2>'
+                + (f"<ul>{''.join(notes)}</ul>" if notes else _none("no note")) + "</section>")
+    body.append(_difference(report))
+    foot = (f"</main><footer>Written by cstosim; report version {REPORT_VERSION}. Every conclusion's "
+            "reasons are under its <em>why</em>.</footer></body></html>\n")
+    return "\n".join(head) + "\n" + "\n".join(body) + "\n" + foot
