@@ -22,7 +22,7 @@ SEVERITY_ORDER = ("low", "moderate", "high", "critical")
 SEVERITY_COLOURS = {"low": "#7f8c8d", "moderate": "#b7950b", "high": "#d35400", "critical": "#c0392b"}
 # Debtors with identical duties and nothing else drawn on them merge into one node from this many.
 GROUP_FROM = 3
-GROUP_LINE = 6  # state codes per line of a merged node's label
+GROUP_LINE = 5  # state codes per line of a merged node's label
 LEGEND = (
     ("solid arrow", "obligation, from debtor to creditor"),
     ("dashed line", "tension, coloured by severity: " + ", ".join(SEVERITY_ORDER)),
@@ -42,6 +42,7 @@ class Edge:
     labels: tuple[str, ...]
     severity: str = ""
     details: tuple[str, ...] = ()
+    mutual: bool = False  # obligations both ways between the two, drawn as one double arrow
 
     @property
     def label(self) -> str:
@@ -152,6 +153,7 @@ def _graph(report: Report, reading: str) -> Graph:
           for (kind, src, dst), (labels, details, sev) in sorted(found.items())]
     names = sorted({e.source for e in es} | {e.target for e in es} | set(marks))
     nodes, es = _merge_debtors(names, es, marks)
+    es = _mutual(es)
     return Graph(reading, tuple(nodes), tuple(es), len(obligations), len(tensions))
 
 
@@ -191,6 +193,22 @@ def _merge_debtors(names: list[str], es: list[Edge], marks: dict[str, set[Mark]]
     return sorted(nodes, key=lambda n: n.id), sorted(out.values())
 
 
+def _mutual(es: list[Edge]) -> list[Edge]:
+    """Obligations both ways between two nodes as one edge, each label saying its direction."""
+    owed = {(e.source, e.target): e for e in es if e.kind == "obligation"}
+    out = []
+    for e in es:
+        back = owed.get((e.target, e.source)) if e.kind == "obligation" and e.source != e.target else None
+        if back is None:
+            out.append(e)
+        elif e.source < e.target:
+            labels = tuple(f"{e.source} to {e.target}: {x}" for x in e.labels) + tuple(
+                f"{e.target} to {e.source}: {x}" for x in back.labels)
+            out.append(Edge("obligation", e.source, e.target, labels, "",
+                            tuple(sorted({*e.details, *back.details})), mutual=True))
+    return sorted(out)
+
+
 def _ident(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", text)
 
@@ -224,7 +242,8 @@ def to_mermaid(report: Report, interpretation: str | None = None) -> str:
         for e in g.edges:
             label = "<br>".join(_mermaid_text(x) for x in e.labels)
             src, dst = p + _ident(e.source), p + _ident(e.target)
-            arrow = {"obligation": "-->", "tension": "-.-", "application": "-.->"}[e.kind]
+            arrow = "<-->" if e.mutual else {"obligation": "-->", "tension": "-.-",
+                                             "application": "-.->"}[e.kind]
             lines.append(f'    {src} {arrow}|"{label}"| {dst}')
             if e.kind == "tension":
                 styles.append(f"  linkStyle {link} stroke:{SEVERITY_COLOURS[e.severity]},"
@@ -264,6 +283,8 @@ def to_dot(report: Report, interpretation: str | None = None) -> str:
                 attrs += f', style=dashed, dir=none, color="{SEVERITY_COLOURS[e.severity]}"'
             elif e.kind == "application":
                 attrs += ", style=dotted"
+            elif e.mutual:
+                attrs += ", dir=both"
             lines.append(f'    "{p}{e.source}" -> "{p}{e.target}" [{attrs}];')
         lines.append("  }")
     return "\n".join([*lines, "}"]) + "\n"

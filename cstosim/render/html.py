@@ -277,9 +277,11 @@ def _timeline(tl: Timeline | None) -> str:
     base = 28 + len(rows) * row + 8
     for k, m in enumerate(tl.moments):
         px = x(m.date)
+        late = px > left + width / 2  # the text runs left of its line, so it stays in the picture
+        anchor = ' text-anchor="end"' if late else ""
         svg.append(f'<line x1="{px:.1f}" y1="22" x2="{px:.1f}" y2="{base + k * 16 + 2}" '
-                   f'stroke="#c0392b" stroke-dasharray="2 2"/><text x="{px + 4:.1f}" '
-                   f'y="{base + k * 16 + 12}" fill="#922b21">{_e(m.date)} {_e(m.text)}</text>')
+                   f'stroke="#c0392b" stroke-dasharray="2 2"/><text x="{px - 4 if late else px + 4:.1f}" '
+                   f'y="{base + k * 16 + 12}" fill="#922b21"{anchor}>{_e(m.date)} {_e(m.text)}</text>')
     svg.append("</svg>")
     out.append(f'<div class="figure">{"".join(svg)}</div>')
     out.append("<p class=\"meta\">Blue: made or ended by the scenario; grey: the baseline's record. "

@@ -218,6 +218,8 @@ def graph_svg(g: Graph, ident: str) -> str:
         colour = SEVERITY_COLOURS.get(e.severity, "") or COLOURS.get(e.kind, "#2c3e50")
         dash = {"tension": ' stroke-dasharray="6 4"', "application": ' stroke-dasharray="2 4"'}
         end = "" if e.kind == "tension" else f' marker-end="url(#{arrow})"'
+        if e.mutual:
+            end += f' marker-start="url(#{arrow})"'
         tip = escape("; ".join(e.details))
         out.append(f'<g class="edge {e.kind}"><title>{tip}</title><path d="{d}" fill="none" '
                    f'stroke="{colour}" stroke-width="{2 if e.kind == "tension" else 1.4}"'
