@@ -215,3 +215,16 @@ def test_load_scenario_text_reports_bad_yaml_with_a_location() -> None:
         cstosim.load_scenario_text("cstosim: 1\nname: x\nas_of: 2021-01-01\nbogus: 1\n", name="cell 3")
     (first, *_) = info.value.diagnostics
     assert first.location.file == "cell 3" and first.location.line == 4
+
+
+def test_the_guides_notebook_example_runs() -> None:
+    guide = (ROOT / "docs" / "guide.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```python\n(.*?)```", guide, re.S) if "load_scenario_text" in b)
+    scope: dict[str, object] = {}
+    exec(compile(block, "docs/guide.md", "exec"), scope)  # our own documentation, as a user runs it
+    report = scope["report"]
+    assert isinstance(report, cstosim.Report)
+    labels = {c.interpretation: c.label for c in report.classifications}
+    assert labels == {"treaty_text": "internal_unrest", "secretariat": "aggression", "victim": "aggression"}
+    assert report.obligations == ()  # what the guide says below the example
+    assert 'id="timeline"' in str(scope["html"]) and str(scope["markdown"]).startswith("# Kazakhstan")
