@@ -50,6 +50,12 @@ class DiffFormat(StrEnum):
     json = "json"
 
 
+class CompareFormat(StrEnum):
+    table = "table"
+    json = "json"
+    html = "html"
+
+
 class Explain(StrEnum):
     off = "off"
     fails = "fails"
@@ -607,7 +613,10 @@ def diff(
                               ] = None,
     interpretation_b: Annotated[list[str] | None, typer.Option(
         "--interpretation-b", help="Interpretations for B.")] = None,
-    format: Annotated[DiffFormat, typer.Option("--format", "-f")] = DiffFormat.table,
+    format: Annotated[CompareFormat, typer.Option("--format", "-f")] = CompareFormat.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o",
+                                                help="Write to this file instead of stdout.")] = None,
+    force: Annotated[bool, typer.Option(help="Allow --output to replace an existing file.")] = False,
 ) -> None:
     """Compare two scenarios, or one under two rules files, parameters or interpretations."""
 
@@ -625,10 +634,21 @@ def diff(
         side_a = Side(ra, sa, pa, _interpretations(ra, interpretation))
         side_b = Side(rb, sb, pb, _interpretations(rb, interpretation_b or interpretation))
         rep_a, rep_b, d = compare(side_a, side_b)
-        if format is DiffFormat.json:
-            sys.stdout.write(difference_text(d))
+        if format is CompareFormat.json:
+            text = difference_text(d)
+        elif format is CompareFormat.html:
+            from cstosim.render.html import diff_html
+
+            text = diff_html(d, rep_a, rep_b)
         else:
-            sys.stdout.write(render_difference(d, rep_a, rep_b))
+            text = render_difference(d, rep_a, rep_b)
+        if output is not None:
+            from cstosim.output import write_atomic
+
+            write_atomic(output, text, force=force, inputs=[a, *([b] if b else [])])
+            print(f"wrote {output}", file=sys.stderr)
+        else:
+            sys.stdout.write(text)
         return EXIT_OK
 
     _guard(body)

@@ -157,6 +157,28 @@ def test_html_report_in_chromium(browser: Any, seed: str, tmp_path: Path) -> Non
     assert len(colours) > 50, f"{shot} looks blank ({len(colours)} colours)"
 
 
+def test_diff_html_in_chromium(browser: Any, tmp_path: Path) -> None:
+    out = tmp_path / "diff.html"
+    done = subprocess.run([sys.executable, "cli.py", "diff", "scenarios/azerbaijan_csto_member.yaml",
+                           "scenarios/azerbaijan_pa_partner_2021.yaml", "--format", "html", "-o", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    page, errors, outside = _open(browser, out.as_uri())
+    try:
+        assert errors == [] and outside == []
+        for ident in ("causes", "deltas", "summary-a", "summary-b"):
+            assert page.locator(f"section#{ident} h2").count() == 1, ident
+        # 498 obligations only in A, grouped by duty and creditor: a handful of rows per reading
+        rows = page.locator("section#deltas tr").count()
+        assert 10 < rows < 80, rows
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shot = ARTIFACTS / "diff-aze-member-vs-partner.png"
+        page.screenshot(path=str(shot), full_page=True)
+    finally:
+        page.close()
+    assert shot.stat().st_size > 10_000
+
+
 def test_a_script_in_a_scenario_name_stays_text_in_chromium(browser: Any, tmp_path: Path) -> None:
     src = (ROOT / "scenarios" / "kazakhstan_2022.yaml").read_text(encoding="utf-8")
     evil = tmp_path / "evil.yaml"

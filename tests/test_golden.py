@@ -62,6 +62,7 @@ def _cases() -> dict[str, list[str]]:
                                      "--interpretation-b", "victim"]
     cases["diff-syunik-set"] = ["diff", syunik, "--set-b", "undelimited_border_excuses=false"]
     cases["diff-aze-member-vs-partner"] = ["diff", aze, aze_pa]
+    cases["diff-aze-member-vs-partner-html"] = ["diff", aze, aze_pa, "--format", "html"]
     for fmt in ("table", "json", "csv"):
         cases[f"sweep-syunik-killed-{fmt}"] = ["sweep", syunik, "--vary", "syunik_2021.killed=0..40:5",
                                                "--workers", "1", "--format", fmt]

@@ -20,9 +20,8 @@ from cstosim.render.diff import delta_lines
 from cstosim.render.graph import SEVERITY_COLOURS, SEVERITY_ORDER, graphs
 from cstosim.render.sentences import sentence
 from cstosim.render.svg import graph_svg, legend_svg
-from cstosim.render.text import grouped
 from cstosim.render.values import leaf_line, value, verdict
-from cstosim.report import REPORT_VERSION, Admission, Report, Tension
+from cstosim.report import REPORT_VERSION, Admission, Difference, Obligation, Report, Tension
 
 if TYPE_CHECKING:
     from cstosim.conditions import LeafResult
@@ -116,18 +115,18 @@ def _deciding(a: Admission) -> str:
     return _e("; ".join(parts))
 
 
-def summary_section(report: Report) -> str:
+def summary_section(report: Report, ident: str = "summary", title: str = "Summary") -> str:
     """The summary first: incidents by reading side by side, admissions, counts per reading.
 
     One function so that it can be built on the shared summary computation once that lands."""
     readings = report.interpretations
-    out = ['<section id="summary"><h2>Summary</h2>', "<h3>Incidents</h3>"]
+    out = [f'<section id="{_e(ident)}"><h2>{_e(title)}</h2>', "<h3>Incidents</h3>"]
     labels: dict[str, dict[str, str]] = {}
     for c in report.classifications:
         labels.setdefault(c.incident, {})[c.interpretation] = c.label or "unclassified"
     if labels:
         head = "".join(f"<th>{_e(r)}</th>" for r in readings)
-        out.append(f'<table id="summary-incidents"><tr><th>incident</th>{head}</tr>')
+        out.append(f'<table id="{_e(ident)}-incidents"><tr><th>incident</th>{head}</tr>')
         for inc, by in sorted(labels.items()):
             seen = {by.get(r, "-") for r in readings}
             if len(seen) == 1 and len(readings) > 1:
@@ -141,7 +140,7 @@ def summary_section(report: Report) -> str:
         out.append(_none("the scenario has no incident"))
     out.append("<h3>Admissions</h3>")
     if report.admissions:
-        out.append('<table id="summary-admissions"><tr><th>application</th><th>candidate</th>'
+        out.append(f'<table id="{_e(ident)}-admissions"><tr><th>application</th><th>candidate</th>'
                    "<th>body and tier</th><th>verdict</th><th>decided by</th></tr>")
         for a in report.admissions:
             word = verdict(a.admitted, a.decision)[0]
@@ -151,7 +150,7 @@ def summary_section(report: Report) -> str:
         out.append("</table>")
     else:
         out.append(_none("the scenario has no application"))
-    out.append('<h3>Per reading</h3><table id="summary-counts"><tr><th>reading</th>'
+    out.append(f'<h3>Per reading</h3><table id="{_e(ident)}-counts"><tr><th>reading</th>'
                "<th>obligations</th><th>tensions</th></tr>")
     for r in readings:
         o = sum(1 for x in report.obligations if x.interpretation == r)
@@ -203,9 +202,41 @@ def _tension_rows(ts: list[Tension]) -> str:
     return "".join(out)
 
 
-def _reading(report: Report, reading: str, svg: str) -> str:
-    out = [f'<section id="reading-{_e(reading)}" class="reading"><h2>Reading: {_e(reading)}</h2>',
-           "<h3>Classifications</h3>"]
+def obligation_groups(obs: list[Obligation]) -> list[list[Obligation]]:
+    """Obligations of one incident, cascade step, commitment, creditor and label together:
+    their debtors and adversaries are listed on one row (29 NATO members are one row)."""
+    groups: dict[tuple[str, int, str, str, str], list[Obligation]] = {}
+    for o in sorted(obs, key=lambda o: (o.incident, o.depth, o.commitment, o.creditor, o.label or "",
+                                        o.debtor, o.against or "", o.id)):
+        groups.setdefault((o.incident, o.depth, o.commitment, o.creditor, o.label or ""), []).append(o)
+    return list(groups.values())
+
+
+def _obligation_rows(obs: list[Obligation]) -> str:
+    if not obs:
+        return _none("no obligation under this reading")
+    out = ["<table><tr><th>debtors</th><th>owe</th><th>creditor</th><th>clause</th><th>step</th>"
+           "<th>count</th></tr>"]
+    for group in obligation_groups(obs):
+        o = group[0]
+        debtors = sorted({x.debtor for x in group})
+        against = sorted({x.against for x in group if x.against and x.against != x.debtor})
+        vs = f" against {', '.join(against)}" if against else ""
+        vias = sorted({x.via for x in group if x.via})
+        why = _why([_e(o.meaning), f"rule {_e(o.commitment)}; incident {_e(o.incident)} read as "
+                    f"{_e(o.label)} (judged by {_e(o.judged_by)})", f"source: {_source(o.source)}"]
+                   + ([f"via {_e(', '.join(vias))}"] if vias else []), o.leaves)
+        out.append(f"<tr><td>{_e(', '.join(debtors))} <small>({len(debtors)})</small></td><td>"
+                   f"{_e(o.type)} ({_e(o.strength)}){_e(vs)}</td><td>{_e(o.creditor)}</td><td>"
+                   f"{_e(o.treaty)}, {_e(o.article)}{why}</td><td>{o.depth}</td><td>{len(group)}</td></tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+def _reading(report: Report, reading: str, svg: str, seen: dict[str, str]) -> str:
+    """One reading's section; when all it says is what an earlier reading says, it says so and
+    folds the details (``seen`` maps each earlier section's content to its reading)."""
+    out = ["<h3>Classifications</h3>"]
     cs = [c for c in report.classifications if c.interpretation == reading]
     if not cs:
         out.append(_none("no incident classified"))
@@ -213,30 +244,25 @@ def _reading(report: Report, reading: str, svg: str) -> str:
         why = _why([f"rule {_e(c.rule or '-')}: {_e(c.meaning)}", f"source: {_source(c.source)}"]
                    + ([f"also matched: {_e(', '.join(c.also_matched))}"] if c.also_matched else []),
                    c.leaves)
-        out.append(f"<p>{_e(c.incident)} (judged by {_e(c.holder)}): "
-                   f"<b>{_e(c.label or 'unclassified')}</b></p>{why}")
+        out.append(f"<p>{_e(c.incident)}: <b>{_e(c.label or 'unclassified')}</b></p>{why}")
     obs = [o for o in report.obligations if o.interpretation == reading]
-    out.append(f"<h3>Obligations ({len(obs)})</h3>")
-    if not obs:
-        out.append(_none("no obligation under this reading"))
-    else:
-        out.append("<table><tr><th>debtors</th><th>owe</th><th>creditor</th><th>clause</th>"
-                   "<th>step</th></tr>")
-        for (_r, incident, depth, _c, creditor, against, label), group in grouped(obs):
-            o = group[0]
-            debtors = ", ".join(x.debtor for x in group)
-            vs = f" against {against}" if against and against != o.debtor else ""
-            why = _why([_e(o.meaning), f"rule {_e(o.commitment)}; incident {_e(incident)} read as "
-                        f"{_e(label)} (judged by {_e(o.judged_by)})", f"source: {_source(o.source)}"]
-                       + ([f"via {_e(o.via)}"] if o.via else []), o.leaves)
-            out.append(f"<tr><td>{_e(debtors)} <small>({len(group)})</small></td><td>{_e(o.type)} "
-                       f"({_e(o.strength)}){_e(vs)}</td><td>{_e(creditor)}</td><td>{_e(o.treaty)}, "
-                       f"{_e(o.article)}{why}</td><td>{depth}</td></tr>")
-        out.append("</table>")
+    out.append(f"<h3>Obligations ({len(obs)})</h3>{_obligation_rows(obs)}")
     out.append("<h3>Tensions of this reading</h3>")
     out.append(_tension_rows([t for t in report.tensions if t.interpretation == reading]))
-    out.append(f'<h3>Picture</h3><div class="figure">{svg}</div></section>')
-    return "".join(out)
+    body = "".join(out)
+    key = body.replace(_e(reading), "\0")
+    head = f'<section id="reading-{_e(reading)}" class="reading"><h2>Reading: {_e(reading)}</h2>'
+    holder = {c.holder for c in cs}
+    if holder:
+        head += f'<p class="meta">judged by: {_e(", ".join(sorted(holder)))}</p>'
+    picture = f'<h3>Picture</h3><div class="figure">{svg}</div>'
+    if key in seen:
+        first = seen[key]
+        return (f'{head}<p>The same conclusions as under <a href="#reading-{_e(first)}">{_e(first)}</a>'
+                f"{f' ({len(obs)} obligations)' if obs else ''}.</p><details><summary>show them again"
+                f"</summary>{body}{picture}</details></section>")
+    seen[key] = reading
+    return f"{head}{body}{picture}</section>"
 
 
 def _timeline(tl: Timeline | None) -> str:
@@ -321,18 +347,13 @@ def to_html(report: Report, timeline: Timeline | None = None) -> str:
            '<a href="#all-readings">All readings</a>', '<a href="#timeline">Timeline</a>',
            '<a href="#notes">Notes</a>', '<a href="#difference">Difference</a>']
     params = ", ".join(f"{k}={value(v)}" for k, v in report.params)
-    head = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_e(report.scenario)}: cstosim report</title>",
-        f"<style>{CSS}</style>", f"<script>{PRINT_SCRIPT}</script></head><body>",
-        f"<header><h1>{_e(report.scenario)}</h1>",
-        f'<p class="meta">As of {_e(report.as_of)}; scenario file {_e(report.scenario_file)}; rules: '
-        f"{_e(report.rules)} ({_e(report.rules_file)}); readings: {_e(', '.join(report.interpretations))}"
-        + (f"; parameters set: {_e(params)}" if params else "") + "</p>",
-        f"<nav>{''.join(nav)}</nav></header><main>"]
+    meta = (f"As of {_e(report.as_of)}; scenario file {_e(report.scenario_file)}; rules: "
+            f"{_e(report.rules)} ({_e(report.rules_file)}); readings: "
+            f"{_e(', '.join(report.interpretations))}"
+            + (f"; parameters set: {_e(params)}" if params else ""))
     body = [summary_section(report), _admissions(report)]
-    body += [_reading(report, g.reading, graph_svg(g, f"r{k}")) for k, g in enumerate(gs)]
+    seen: dict[str, str] = {}
+    body += [_reading(report, g.reading, graph_svg(g, f"r{k}"), seen) for k, g in enumerate(gs)]
     body.append('<section id="all-readings"><h2>Tensions under every reading</h2>'
                 + _tension_rows([t for t in report.tensions if t.interpretation is None])
                 + f'<h3>Legend of the pictures</h3><div class="figure">{legend_svg()}</div></section>')
@@ -341,6 +362,65 @@ def to_html(report: Report, timeline: Timeline | None = None) -> str:
     body.append('<section id="notes"><h2>Notes</h2>'
                 + (f"<ul>{''.join(notes)}</ul>" if notes else _none("no note")) + "</section>")
     body.append(_difference(report))
+    return _page(report.scenario, meta, nav, body)
+
+
+def _page(title: str, meta: str, nav: list[str], body: list[str]) -> str:
+    head = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{_e(title)}: cstosim report</title>",
+            f"<style>{CSS}</style>", f"<script>{PRINT_SCRIPT}</script></head><body>",
+            f'<header><h1>{_e(title)}</h1><p class="meta">{meta}</p>',
+            f"<nav>{''.join(nav)}</nav></header><main>"]
     foot = (f"</main><footer>Written by cstosim; report version {REPORT_VERSION}. Every conclusion's "
             "reasons are under its <em>why</em>.</footer></body></html>\n")
     return "\n".join(head) + "\n" + "\n".join(body) + "\n" + foot
+
+
+def diff_html(d: Difference, ra: Report, rb: Report) -> str:
+    """``cstosim diff`` as one self-contained HTML page: the inputs that differ, each side's
+    summary, and every differing conclusion by kind."""
+    a, b = d.sides
+    body = ['<section id="causes"><h2>What differs in the inputs</h2>'
+            + ("<ul>" + "".join(f"<li>{_e(sentence(c))}</li>" for c in d.causes) + "</ul>"
+               if d.causes else _none("the two sides have the same inputs")) + "</section>"]
+    out = ['<section id="deltas"><h2>Conclusions that differ</h2>']
+    if d.empty:
+        out.append(_none("no difference in admissions, classifications, obligations, tensions "
+                         "or notes"))
+    for kind in ("admission", "classification", "obligation", "tension", "note"):
+        xs = [x for x in d.deltas if x.kind == kind]
+        if not xs:
+            continue
+        out.append(f"<h3>{_e(kind.capitalize())}s ({len(xs)})</h3><table><tr><th>where</th>"
+                   "<th>reading</th><th>what</th></tr>")
+        if kind == "obligation":  # grouped like the report's: one row per duty and creditor
+            for side, name in (("a", a), ("b", b)):
+                for reading in sorted({x.reading or "" for x in xs if x.side == side}):
+                    obs = [c for x in xs if x.side == side and (x.reading or "") == reading
+                           for c in (x.a if side == "a" else x.b,) if isinstance(c, Obligation)]
+                    for group in obligation_groups(obs):
+                        o, debtors = group[0], sorted({x.debtor for x in group})
+                        against = sorted({x.against for x in group
+                                          if x.against and x.against != x.debtor})
+                        vs = f" against {', '.join(against)}" if against else ""
+                        out.append(f"<tr><td>only in {_e(name)}</td><td>{_e(reading or '-')}</td><td>"
+                                   f"{_e(', '.join(debtors))} owe{'s' if len(debtors) == 1 else ''} "
+                                   f"{_e(o.creditor)} {_e(o.type)} ({_e(o.strength)}){_e(vs)}, "
+                                   f"{_e(o.treaty)}, {_e(o.article)}, step {o.depth} "
+                                   f"<small>({len(group)} obligations)</small></td></tr>")
+            xs = [x for x in xs if x.side == "both"]
+        for x in xs:
+            where = {"a": f"only in {a}", "b": f"only in {b}"}.get(x.side, "changed")
+            line = delta_lines(d, (x,))[0]
+            what = line.split(": ", 1)[1] if ": " in line else line
+            out.append(f"<tr><td>{_e(where)}</td><td>{_e(x.reading or '-')}</td><td>{_e(what)}</td></tr>")
+        out.append("</table>")
+    body.append("".join([*out, "</section>"]))
+    body.append(summary_section(ra, "summary-a", f"{a}: {ra.scenario}"))
+    body.append(summary_section(rb, "summary-b", f"{b}: {rb.scenario}"))
+    meta = (f"A: {_e(ra.scenario)} ({_e(ra.scenario_file)}); B: {_e(rb.scenario)} "
+            f"({_e(rb.scenario_file)})")
+    nav = ['<a href="#causes">Inputs</a>', '<a href="#deltas">Conclusions</a>',
+           '<a href="#summary-a">Summary A</a>', '<a href="#summary-b">Summary B</a>']
+    return _page(f"{ra.scenario} / {rb.scenario}", meta, nav, body)
