@@ -208,6 +208,14 @@ def run(
         from cstosim.render.json import dumps, report_json
 
         _no_duplicates(scenarios)
+        if format in (Format.html, Format.svg) and len(scenarios) > 1:
+            from cstosim.errors import CstosimError, Diagnostic, Location
+
+            raise CstosimError([Diagnostic(
+                "bad_option", Location("<command line>"),
+                f"`--format {format.value}` writes one document for one scenario, not {len(scenarios)}",
+                f"run each scenario on its own (`--output NAME.{format.value}` for each), or compare "
+                "two with `cstosim diff A B --format html`")])
         base = _rules(rules)
         texts, reports, loaded = [], [], []
         for path in scenarios:

@@ -190,6 +190,14 @@ def test_html_output_file_is_not_overwritten_without_force(tmp_path: Path) -> No
     assert code == 2 and "Traceback" not in err and out.read_text(encoding="utf-8") == "mine"
 
 
+@pytest.mark.parametrize("fmt", ["html", "svg"])
+def test_one_document_per_scenario(fmt: str) -> None:
+    code, out, err = invoke("run", KAZ, PAK, "--format", fmt)
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert f"`--format {fmt}` writes one document for one scenario, not 2" in err
+    assert "hint: run each scenario on its own" in err
+
+
 # ---- notebooks ------------------------------------------------------------------------
 
 

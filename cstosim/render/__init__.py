@@ -11,10 +11,8 @@ results in, text out.
 from __future__ import annotations
 
 from cstosim.render.graph import to_dot, to_mermaid
-from cstosim.render.html import to_html
 from cstosim.render.json import report_text
 from cstosim.render.markdown import to_markdown
-from cstosim.render.svg import to_svg
 from cstosim.render.text import to_text
 from cstosim.report import Report
 
@@ -31,8 +29,13 @@ def render(report: Report, fmt: str) -> str:
         return to_mermaid(report)
     if fmt == "dot":
         return to_dot(report)
+    # The page and the layout load only when asked for: `import cstosim` stays lean.
     if fmt == "svg":
+        from cstosim.render.svg import to_svg
+
         return to_svg(report)
     if fmt == "html":
+        from cstosim.render.html import to_html
+
         return to_html(report)
     return to_text(report)
