@@ -221,14 +221,19 @@ def _mermaid_text(text: str) -> str:
 
 def to_mermaid(report: Report, interpretation: str | None = None) -> str:
     """A Mermaid flowchart: a legend and one subgraph per reading."""
-    lines = ["flowchart LR"]
+    # Top to bottom: the legend, then the readings in the report's order, held in that order by
+    # invisible links between the subgraphs (declared last, so linkStyle numbers stay right);
+    # each subgraph is laid out left to right.
+    lines = ["flowchart TB"]
     styles: list[str] = []
+    order = ["legend"]
     link = 0
     legend = "<br>".join(_mermaid_text(f"{a}: {b}") for a, b in LEGEND)
-    lines += ['  subgraph legend["Legend"]', f'    legend_text["{legend}"]', "  end"]
+    lines += ['  subgraph legend["Legend"]', "    direction LR", f'    legend_text["{legend}"]', "  end"]
     styles.append("  style legend_text text-align:left,fill:#fdfefe,stroke:#aab7b8")
     for g in graphs(report, interpretation):
         p = _ident(g.reading) + "__"
+        order.append(f"{p}reading")
         lines.append(f'  subgraph {p}reading["{_mermaid_text(g.title)}"]')
         lines.append("    direction LR")
         if not g.nodes:
@@ -252,6 +257,7 @@ def to_mermaid(report: Report, interpretation: str | None = None) -> str:
                 styles.append(f"  linkStyle {link} stroke-dasharray:2 4")
             link += 1
         lines.append("  end")
+    lines += [f"  {a} ~~~ {b}" for a, b in pairwise(order)]
     return "\n".join(lines + styles) + "\n"
 
 
