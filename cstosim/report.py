@@ -251,7 +251,7 @@ class Report:
     def _repr_html_(self) -> str:
         from cstosim.render.html import to_html
 
-        return to_html(self)
+        return to_html(self, fragment=True)
 
     def _repr_markdown_(self) -> str:
         from cstosim.render.markdown import to_markdown

@@ -204,7 +204,14 @@ def test_one_document_per_scenario(fmt: str) -> None:
 def test_report_displays_itself_in_a_notebook() -> None:
     report = _report(PAK)
     html = report._repr_html_()
-    assert html.startswith("<!DOCTYPE html>") and 'id="summary"' in html
+    # a fragment for an output cell: no page shell, and its style touches only its own div
+    assert html.startswith('<div class="cstosim"><style>') and 'id="summary"' in html
+    assert "<html" not in html and "<body" not in html and "<script" not in html
+    style = html.split("<style>")[1].split("</style>")[0]
+    selectors = re.findall(r"([^{}]+)\{[^{}]*\}", style.replace("@media print {", ""))
+    assert len(selectors) > 20
+    for rule in selectors:
+        assert all(sel.strip().startswith((".cstosim", "body.cstosim")) for sel in rule.split(",")), rule
     md = report._repr_markdown_()
     assert md.startswith("# Pakistan") and "```mermaid" in md
 

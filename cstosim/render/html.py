@@ -29,34 +29,39 @@ if TYPE_CHECKING:
 
 _URL = re.compile(r"https?://[^\s<>\"'()]+[^\s<>\"'().,;:]")
 
+# Every rule is scoped to `.cstosim`, so the same style serves the page (its <body> has the
+# class) and a notebook's output cell (a <div class="cstosim">) without restyling the notebook.
 CSS = """
-:root { --ink: #1c2833; --muted: #566573; --rule: #d5d8dc; --band: #f4f6f7; }
-* { box-sizing: border-box; }
-body { font: 15px/1.45 "DejaVu Sans", Verdana, Helvetica, Arial, sans-serif; color: var(--ink);
-       margin: 0 auto; max-width: 1180px; padding: 16px 24px 48px; background: #fff; }
-h1 { font-size: 1.6em; margin: .2em 0; } h2 { margin-top: 1.6em; border-bottom: 2px solid var(--rule); }
-h3 { margin-bottom: .3em; }
-.meta { color: var(--muted); margin: 0; }
-nav { margin: .8em 0; padding: .4em .6em; background: var(--band); border-radius: 4px; }
-nav a { margin-right: 1em; white-space: nowrap; }
-table { border-collapse: collapse; margin: .5em 0 1em; width: 100%; }
-th, td { border: 1px solid var(--rule); padding: 4px 8px; text-align: left; vertical-align: top; }
-th { background: var(--band); }
-td.all { font-style: italic; }
-.tag { display: inline-block; padding: 0 6px; border-radius: 3px; color: #fff; font-size: .85em; }
-.yes { color: #1e8449; font-weight: bold; } .no { color: #c0392b; font-weight: bold; }
-details { margin: .2em 0 .6em; } summary { cursor: pointer; color: var(--muted); }
-details ul { margin: .3em 0; }
-.leaf { font-family: "DejaVu Sans Mono", monospace; font-size: .9em; }
-.figure { overflow-x: auto; border: 1px solid var(--rule); border-radius: 4px; padding: 4px; }
-.none { color: var(--muted); font-style: italic; }
-footer { margin-top: 3em; color: var(--muted); font-size: .85em; }
+.cstosim { --ink: #1c2833; --muted: #566573; --rule: #d5d8dc; --band: #f4f6f7; color: var(--ink);
+           font: 15px/1.45 "DejaVu Sans", Verdana, Helvetica, Arial, sans-serif; }
+.cstosim * { box-sizing: border-box; }
+body.cstosim { margin: 0 auto; max-width: 1180px; padding: 16px 24px 48px; background: #fff; }
+.cstosim h1 { font-size: 1.6em; margin: .2em 0; }
+.cstosim h2 { margin-top: 1.6em; border-bottom: 2px solid var(--rule); }
+.cstosim h3 { margin-bottom: .3em; }
+.cstosim .meta { color: var(--muted); margin: 0; }
+.cstosim nav { margin: .8em 0; padding: .4em .6em; background: var(--band); border-radius: 4px; }
+.cstosim nav a { margin-right: 1em; white-space: nowrap; }
+.cstosim table { border-collapse: collapse; margin: .5em 0 1em; width: 100%; }
+.cstosim th, .cstosim td { border: 1px solid var(--rule); padding: 4px 8px; text-align: left;
+                           vertical-align: top; }
+.cstosim th { background: var(--band); }
+.cstosim td.all { font-style: italic; }
+.cstosim .tag { display: inline-block; padding: 0 6px; border-radius: 3px; color: #fff; font-size: .85em; }
+.cstosim .yes { color: #1e8449; font-weight: bold; } .cstosim .no { color: #c0392b; font-weight: bold; }
+.cstosim details { margin: .2em 0 .6em; } .cstosim summary { cursor: pointer; color: var(--muted); }
+.cstosim details ul { margin: .3em 0; }
+.cstosim .leaf { font-family: "DejaVu Sans Mono", monospace; font-size: .9em; }
+.cstosim .figure { overflow-x: auto; border: 1px solid var(--rule); border-radius: 4px; padding: 4px; }
+.cstosim .none { color: var(--muted); font-style: italic; }
+.cstosim footer { margin-top: 3em; color: var(--muted); font-size: .85em; }
 @media print {
-  body { max-width: none; padding: 0; font-size: 11pt; }
-  nav, summary { display: none; }
-  section { break-inside: avoid-page; } h2 { break-after: avoid; }
-  .figure { overflow: visible; border: none; } svg { max-width: 100%; height: auto; }
-  a { color: inherit; } a[href^="http"]::after { content: " <" attr(href) ">"; font-size: .8em; }
+  body.cstosim { max-width: none; padding: 0; font-size: 11pt; }
+  .cstosim nav, .cstosim summary { display: none; }
+  .cstosim section { break-inside: avoid-page; } .cstosim h2 { break-after: avoid; }
+  .cstosim .figure { overflow: visible; border: none; } .cstosim svg { max-width: 100%; height: auto; }
+  .cstosim a { color: inherit; }
+  .cstosim a[href^="http"]::after { content: " <" attr(href) ">"; font-size: .8em; }
 }
 """
 # Opens every <details> before printing, so a printed report shows all reasons.
@@ -338,8 +343,9 @@ def _difference(report: Report) -> str:
     return "".join([*out, "</section>"])
 
 
-def to_html(report: Report, timeline: Timeline | None = None) -> str:
-    """One self-contained HTML page of ``report`` (with the memberships of ``timeline``)."""
+def to_html(report: Report, timeline: Timeline | None = None, *, fragment: bool = False) -> str:
+    """One self-contained HTML page of ``report`` (with the memberships of ``timeline``); with
+    ``fragment``, the same content as one ``<div>`` for a notebook's output cell."""
     gs = graphs(report)
     readings = [g.reading for g in gs]
     nav = ['<a href="#summary">Summary</a>', '<a href="#admissions">Admissions</a>',
@@ -362,6 +368,9 @@ def to_html(report: Report, timeline: Timeline | None = None) -> str:
     body.append('<section id="notes"><h2>Notes</h2>'
                 + (f"<ul>{''.join(notes)}</ul>" if notes else _none("no note")) + "</section>")
     body.append(_difference(report))
+    if fragment:
+        return (f'<div class="cstosim"><style>{CSS}</style><h1>{_e(report.scenario)}</h1>'
+                f'<p class="meta">{meta}</p>' + "\n".join(body) + "</div>\n")
     return _page(report.scenario, meta, nav, body)
 
 
@@ -369,7 +378,7 @@ def _page(title: str, meta: str, nav: list[str], body: list[str]) -> str:
     head = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             f"<title>{_e(title)}: cstosim report</title>",
-            f"<style>{CSS}</style>", f"<script>{PRINT_SCRIPT}</script></head><body>",
+            f"<style>{CSS}</style>", f"<script>{PRINT_SCRIPT}</script></head><body class=\"cstosim\">",
             f'<header><h1>{_e(title)}</h1><p class="meta">{meta}</p>',
             f"<nav>{''.join(nav)}</nav></header><main>"]
     foot = (f"</main><footer>Written by cstosim; report version {REPORT_VERSION}. Every conclusion's "
