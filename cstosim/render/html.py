@@ -21,7 +21,8 @@ from cstosim.render.graph import SEVERITY_COLOURS, SEVERITY_ORDER, graphs
 from cstosim.render.sentences import sentence
 from cstosim.render.svg import graph_svg, legend_svg
 from cstosim.render.values import leaf_line, value, verdict
-from cstosim.report import REPORT_VERSION, Admission, Difference, Obligation, Report, Tension
+from cstosim.report import REPORT_VERSION, Difference, Obligation, Report, Tension
+from cstosim.summary import Node, admission_rows, counts, incident_rows, obligation_tree
 
 if TYPE_CHECKING:
     from cstosim.conditions import LeafResult
@@ -54,6 +55,8 @@ body.cstosim { margin: 0 auto; max-width: 1180px; padding: 16px 24px 48px; backg
 .cstosim .leaf { font-family: "DejaVu Sans Mono", monospace; font-size: .9em; }
 .cstosim .figure { overflow-x: auto; border: 1px solid var(--rule); border-radius: 4px; padding: 4px; }
 .cstosim .none { color: var(--muted); font-style: italic; }
+.cstosim ul.tree { padding-left: 1.2em; } .cstosim ul.tree li { margin: .25em 0; }
+.cstosim ul.tree ul.tree { border-left: 2px solid var(--rule); margin-left: .2em; }
 .cstosim footer { margin-top: 3em; color: var(--muted); font-size: .85em; }
 @media print {
   body.cstosim { max-width: none; padding: 0; font-size: 11pt; }
@@ -103,65 +106,46 @@ def _why(items: list[str], leaves: tuple[LeafResult, ...] = ()) -> str:
     return f"<details><summary>why</summary><ul>{body}</ul>{_leaves(leaves)}</details>"
 
 
-def _deciding(a: Admission) -> str:
-    """What decided an admission: the tier not in force, the failed gates, the blocking vote."""
-    parts = []
-    if not a.tier_in_force:
-        parts.append(f"{a.body} {a.tier} tier not in force")
-    if a.gates_failed:
-        parts.append("gate failed: " + ", ".join(a.gates_failed))
-    if a.blocking:
-        who = {s.decider: s for s in a.stances}
-        parts.append("blocked by " + ", ".join(
-            f"{b} ({who[b].stance}, {who[b].rule})" if b in who and who[b].rule else b
-            for b in a.blocking))
-    if not parts:
-        parts.append(f"all gates passed; vote: {a.decision}")
-    return _e("; ".join(parts))
-
-
 def summary_section(report: Report, ident: str = "summary", title: str = "Summary") -> str:
-    """The summary first: incidents by reading side by side, admissions, counts per reading.
-
-    One function so that it can be built on the shared summary computation once that lands."""
+    """The summary first, from :mod:`cstosim.summary` (the same rows the text and Markdown
+    reports print): incidents by reading side by side, admissions, counts per reading."""
     readings = report.interpretations
     out = [f'<section id="{_e(ident)}"><h2>{_e(title)}</h2>', "<h3>Incidents</h3>"]
-    labels: dict[str, dict[str, str]] = {}
-    for c in report.classifications:
-        labels.setdefault(c.incident, {})[c.interpretation] = c.label or "unclassified"
-    if labels:
+    incidents = incident_rows(report)
+    if incidents:
         head = "".join(f"<th>{_e(r)}</th>" for r in readings)
         out.append(f'<table id="{_e(ident)}-incidents"><tr><th>incident</th>{head}</tr>')
-        for inc, by in sorted(labels.items()):
-            seen = {by.get(r, "-") for r in readings}
-            if len(seen) == 1 and len(readings) > 1:
+        for row in incidents:
+            by = {r: label or "unclassified" for r, label, _rule in row.labels}
+            if row.agreed and len(readings) > 1 and set(by) >= set(readings):
                 cells = (f'<td class="all" colspan="{len(readings)}">all readings: '
-                         f"<b>{_e(seen.pop())}</b></td>")
+                         f"<b>{_e(by[readings[0]])}</b></td>")
             else:
                 cells = "".join(f"<td><b>{_e(by.get(r, '-'))}</b></td>" for r in readings)
-            out.append(f"<tr><td>{_e(inc)}</td>{cells}</tr>")
+            out.append(f"<tr><td>{_e(row.incident)}</td>{cells}</tr>")
         out.append("</table>")
     else:
         out.append(_none("the scenario has no incident"))
     out.append("<h3>Admissions</h3>")
-    if report.admissions:
+    admissions = admission_rows(report)
+    if admissions:
         out.append(f'<table id="{_e(ident)}-admissions"><tr><th>application</th><th>candidate</th>'
                    "<th>body and tier</th><th>verdict</th><th>decided by</th></tr>")
-        for a in report.admissions:
-            word = verdict(a.admitted, a.decision)[0]
-            css = "yes" if a.admitted else "no"
+        for a in admissions:
+            css, word = ("yes", "ADMITTED") if a.admitted else ("no", "NOT ADMITTED")
+            why = "; ".join(sentence(r) for r in a.deciding) or "-"
             out.append(f"<tr><td>{_e(a.id)}</td><td>{_e(a.state)}</td><td>{_e(a.body)} {_e(a.tier)}</td>"
-                       f'<td class="{css}">{_e(word)}</td><td>{_deciding(a)}</td></tr>')
+                       f'<td class="{css}">{word}</td><td>{_e(why)}</td></tr>')
         out.append("</table>")
     else:
         out.append(_none("the scenario has no application"))
+    rows, shared = counts(report)
     out.append(f'<h3>Per reading</h3><table id="{_e(ident)}-counts"><tr><th>reading</th>'
-               "<th>obligations</th><th>tensions</th></tr>")
-    for r in readings:
-        o = sum(1 for x in report.obligations if x.interpretation == r)
-        t = sum(1 for x in report.tensions if x.interpretation in (None, r))
-        out.append(f'<tr><td><a href="#reading-{_e(r)}">{_e(r)}</a></td><td>{o}</td><td>{t}</td></tr>')
-    out.append("</table></section>")
+               "<th>obligations</th><th>tensions of the reading</th></tr>")
+    for c in rows:
+        out.append(f'<tr><td><a href="#reading-{_e(c.reading)}">{_e(c.reading)}</a></td>'
+                   f"<td>{c.obligations}</td><td>{c.tensions}</td></tr>")
+    out.append(f"</table><p>Tensions under every reading: {shared}.</p></section>")
     return "".join(out)
 
 
@@ -217,6 +201,26 @@ def obligation_groups(obs: list[Obligation]) -> list[list[Obligation]]:
     return list(groups.values())
 
 
+def _tree(nodes: tuple[Node, ...]) -> str:
+    """Obligation groups as the cascade tree they form (:func:`cstosim.summary.obligation_tree`):
+    each node's debtors (with the states each owes it against) together, its steps beneath."""
+    items = []
+    for n in nodes:
+        o = n.obligations[0]
+        who = "; ".join(f"{_e(', '.join(ds))} <small>({len(ds)})</small>"
+                        + (f" against {_e(', '.join(ag))}" if ag else "") for ds, ag in n.rows)
+        why = _why([_e(o.meaning), f"rule {_e(n.commitment)}; incident {_e(n.incident)} read as "
+                    f"{_e(n.label)} (judged by {_e(n.judged_by)})", f"source: {_source(o.source)}"],
+                   o.leaves)
+        step = f"step {n.depth}: " if n.depth else ""
+        many = "" if len(n.obligations) == 1 else "s"
+        verb = "owes" if len(n.debtors) == 1 else "owe"
+        items.append(f"<li>{step}{who} {verb} <b>{_e(n.creditor)}</b> {_e(n.type)} ({_e(n.strength)}): "
+                     f"{_e(n.treaty)}, {_e(n.article)} <small>({len(n.obligations)} obligation{many})"
+                     f"</small>{why}{_tree(n.children)}</li>")
+    return f'<ul class="tree">{"".join(items)}</ul>' if items else ""
+
+
 def _obligation_rows(obs: list[Obligation]) -> str:
     if not obs:
         return _none("no obligation under this reading")
@@ -251,7 +255,8 @@ def _reading(report: Report, reading: str, svg: str, seen: dict[str, str]) -> st
                    c.leaves)
         out.append(f"<p>{_e(c.incident)}: <b>{_e(c.label or 'unclassified')}</b></p>{why}")
     obs = [o for o in report.obligations if o.interpretation == reading]
-    out.append(f"<h3>Obligations ({len(obs)})</h3>{_obligation_rows(obs)}")
+    tree = _tree(obligation_tree(obs, (reading,))) if obs else _none("no obligation under this reading")
+    out.append(f"<h3>Obligations ({len(obs)})</h3>{tree}")
     out.append("<h3>Tensions of this reading</h3>")
     out.append(_tension_rows([t for t in report.tensions if t.interpretation == reading]))
     body = "".join(out)
