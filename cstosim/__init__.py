@@ -13,6 +13,9 @@ Typical use::
     rules, scenario = cstosim.load_scenario("scenarios/syunik_gegharkunik_2021.yaml")
     report = cstosim.evaluate(rules, scenario)
     print(cstosim.render(report, "table"))
+
+In a notebook, a Report displays itself (``_repr_html_``, ``_repr_markdown_``), and
+``cstosim.load_scenario_text(yaml_text)`` loads a scenario written in a cell.
 """
 
 from __future__ import annotations
@@ -62,6 +65,26 @@ def scenario_from_text(text: str, rules: CompiledRules, name: str = "<scenario>"
     return load(text, rules, name)
 
 
+def load_scenario_text(text: str, rules: CompiledRules | None = None, name: str = "<scenario>",
+                       ) -> tuple[CompiledRules, Scenario]:
+    """A scenario given as YAML text (a notebook cell) and the rules it runs on: ``rules``, else
+    the file its `rules:` names, else the bundled rules; like :func:`load_scenario`."""
+    from cstosim.api import load_scenario_text as load
+
+    return load(text, rules, name)
+
+
+def render_html(report: Report, rules: CompiledRules | None = None,
+                scenario: Scenario | None = None) -> str:
+    """``report`` as one self-contained HTML page; with its ``rules`` and ``scenario`` the page
+    also draws the timeline of the memberships the scenario touches."""
+    from cstosim.render.html import to_html
+    from cstosim.timeline import timeline
+
+    touched = timeline(rules.program, scenario.case) if rules and scenario else None
+    return to_html(report, touched)
+
+
 def check_expectations(report: Report, expect: m.Expect) -> list[ExpectationResult]:
     """Compare a scenario's ``expect`` block with its report."""
     from cstosim.expect import check
@@ -82,7 +105,9 @@ __all__ = [
     "evaluate",
     "load_rules",
     "load_scenario",
+    "load_scenario_text",
     "render",
+    "render_html",
     "rules_from_text",
     "scenario_from_text",
 ]

@@ -360,6 +360,18 @@ def load_scenario(path: str | os.PathLike[str], rules: CompiledRules | None = No
     return rules, Scenario(spec, doc.file, added)
 
 
+def load_scenario_text(text: str, rules: CompiledRules | None = None, name: str = "<scenario>",
+                       ) -> tuple[CompiledRules, Scenario]:
+    """A scenario given as YAML text and the rules it runs on: ``rules``, else the file its
+    `rules:` names (relative to the working directory), else the bundled rules."""
+    doc = load_text(text, name, defer=True)
+    _require_scenario(doc)
+    spec = validate_model(m.ScenarioFile, doc)
+    if rules is None:
+        rules = load_rules(scenario_rules_path(doc, spec))
+    return rules, Scenario(spec, doc.file, check_scenario(rules, spec, doc.locate))
+
+
 def scenario_from_text(text: str, rules: CompiledRules, name: str = "<scenario>") -> Scenario:
     doc = load_text(text, name, defer=True)
     spec = validate_model(m.ScenarioFile, doc)

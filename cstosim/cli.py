@@ -75,11 +75,18 @@ class Format(StrEnum):
     mermaid = "mermaid"
     dot = "dot"
     svg = "svg"
+    html = "html"
 
 
 class DiffFormat(StrEnum):
     table = "table"
     json = "json"
+
+
+class CompareFormat(StrEnum):
+    table = "table"
+    json = "json"
+    html = "html"
 
 
 class Explain(StrEnum):
@@ -242,6 +249,14 @@ def run(
         from cstosim.render.json import dumps, report_json
 
         _no_duplicates(scenarios)
+        if format in (Format.html, Format.svg) and len(scenarios) > 1:
+            from cstosim.errors import CstosimError, Diagnostic, Location
+
+            raise CstosimError([Diagnostic(
+                "bad_option", Location("<command line>"),
+                f"`--format {format.value}` writes one document for one scenario, not {len(scenarios)}",
+                f"run each scenario on its own (`--output NAME.{format.value}` for each), or compare "
+                "two with `cstosim diff A B --format html`")])
         base = _rules(rules)
         console = _console(color) if format is Format.table and output is None else None
         texts, reports, loaded = [], [], []
@@ -255,9 +270,13 @@ def run(
             if console is not None:
                 from cstosim.render.text import to_text
                 texts.append(to_text(report, width=max(40, console.width)))
+            elif format is Format.html:
+                from cstosim.render.html import to_html
+                from cstosim.timeline import timeline
+
+                texts.append(to_html(report, timeline(compiled.program, scenario.case)))
             else:
-                texts.append(_svg(render(report, "dot")) if format is Format.svg
-                             else render(report, format.value))
+                texts.append(render(report, format.value))
         if format is Format.json and len(reports) > 1:
             text = dumps([report_json(r) for r in reports])
         else:
@@ -653,7 +672,10 @@ def diff(
                               ] = None,
     interpretation_b: Annotated[list[str] | None, typer.Option(
         "--interpretation-b", help="Interpretations for B.")] = None,
-    format: Annotated[DiffFormat, typer.Option("--format", "-f")] = DiffFormat.table,
+    format: Annotated[CompareFormat, typer.Option("--format", "-f")] = CompareFormat.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o",
+                                                help="Write to this file instead of stdout.")] = None,
+    force: Annotated[bool, typer.Option(help="Allow --output to replace an existing file.")] = False,
 ) -> None:
     """Compare two scenarios, or one under two rules files, parameters or interpretations."""
 
@@ -672,10 +694,21 @@ def diff(
         side_a = Side(ra, sa, pa, _interpretations(ra, interpretation))
         side_b = Side(rb, sb, pb, _interpretations(rb, interpretation_b or interpretation))
         rep_a, rep_b, d = compare(side_a, side_b)
-        if format is DiffFormat.json:
-            sys.stdout.write(difference_text(d))
+        if format is CompareFormat.json:
+            text = difference_text(d)
+        elif format is CompareFormat.html:
+            from cstosim.render.html import diff_html
+
+            text = diff_html(d, rep_a, rep_b)
         else:
-            sys.stdout.write(render_difference(d, rep_a, rep_b))
+            text = render_difference(d, rep_a, rep_b)
+        if output is not None:
+            from cstosim.output import write_atomic
+
+            write_atomic(output, text, force=force, inputs=[a, *([b] if b else [])])
+            print(f"wrote {output}", file=sys.stderr)
+        else:
+            sys.stdout.write(text)
         return EXIT_OK
 
     _guard(body)
@@ -981,27 +1014,6 @@ def _console(color: Color) -> Any:
 
     return _Console(file=sys.stdout, force_terminal=True, highlight=False, markup=False,
                     emoji=False)
-
-
-def _svg(dot_text: str) -> str:
-    """Render DOT to SVG with Graphviz's `dot`, when it is installed."""
-    import shutil
-    import subprocess
-
-    from cstosim.errors import CstosimError, Diagnostic, Location
-
-    exe = shutil.which("dot")
-    if exe is None:
-        raise CstosimError([Diagnostic(
-            "graphviz_missing", Location("<command line>"), "`--format svg` needs Graphviz's `dot`",
-            "install Graphviz (e.g. `apt-get install graphviz`), or use `--format dot` or `mermaid`")])
-    done = subprocess.run([exe, "-Tsvg"], input=dot_text, capture_output=True, text=True,
-                          timeout=120, check=False)
-    if done.returncode != 0:
-        raise CstosimError([Diagnostic("graphviz_failed", Location("<command line>"),
-                                       f"Graphviz failed: {done.stderr.strip()[:200]}",
-                                       "report this with the scenario that caused it")])
-    return done.stdout
 
 
 def _no_duplicates(paths: list[Path]) -> None:

@@ -117,8 +117,6 @@ CODES: Mapping[str, str] = MappingProxyType({
     "dask_unreachable": "the Dask scheduler given by `--scheduler` cannot be reached",
     "worker_died": "a sweep worker process ended before finishing its variants (killed, or out "
                    "of memory)",
-    "graphviz_missing": "`--format svg` needs Graphviz's `dot`, which is not installed",
-    "graphviz_failed": "Graphviz's `dot` failed on the graph cstosim wrote",
     "unknown_conclusion": "`explain --why` names a conclusion the report does not have",
     "bad_target": "an `explain --why-not` target cannot be read, or names an obligation owed to "
                   "a state other than the incident's target",

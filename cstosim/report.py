@@ -246,4 +246,16 @@ class Report:
     def tensions(self) -> tuple[Tension, ...]:
         return self.outcome.tensions
 
+    # Notebook display (Jupyter, VS Code): the renderers import this module, so they are
+    # imported here only when a notebook asks.
+    def _repr_html_(self) -> str:
+        from cstosim.render.html import to_html
+
+        return to_html(self, fragment=True)
+
+    def _repr_markdown_(self) -> str:
+        from cstosim.render.markdown import to_markdown
+
+        return to_markdown(self)
+
 

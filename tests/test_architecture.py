@@ -18,7 +18,8 @@ ALLOWED: dict[str, set[str]] = {
     "program": {"conditions"},
     "codegen": {"conditions"},
     "compile": {"model", "program", "compiled", "conditions", "codegen", "errors"},
-    "report": {"conditions"},
+    # report's notebook hooks (_repr_html_, _repr_markdown_) import their renderer when called
+    "report": {"conditions", "render.html", "render.markdown"},
     # evaluation: plain program types in, Report out; no file formats, no text
     "world": {"program", "report"},
     "admissions": {"program", "conditions", "report", "world", "evaluate"},
@@ -44,9 +45,11 @@ ALLOWED: dict[str, set[str]] = {
     "prove": {"model", "program", "api", "compile", "conditions", "admissions", "errors",
               "properties", "report"},
     "show": {"model"},
+    "timeline": {"program", "world"},
     "summary": {"report"},
     # all text output
-    "render": {"render.graph", "render.json", "render.markdown", "render.text", "report"},
+    "render": {"render.graph", "render.html", "render.json", "render.markdown", "render.svg",
+               "render.text", "report"},
     "render.values": {"conditions"},
     "render.sentences": {"program", "render.values", "report"},
     "render.text": {"render.diff", "render.sentences", "render.values", "report", "summary"},
@@ -55,6 +58,9 @@ ALLOWED: dict[str, set[str]] = {
     "render.terminal": set(),
     "render.json": {"conditions", "render.sentences", "report"},
     "render.graph": {"report"},
+    "render.svg": {"render.graph", "report"},
+    "render.html": {"conditions", "render.diff", "render.graph", "render.sentences", "render.svg",
+                    "render.text", "render.values", "report", "summary", "timeline"},
     "render.diff": {"render.json", "render.sentences", "render.values", "report"},
     "render.sweep": {"sweep"},
     "render.show": {"show"},

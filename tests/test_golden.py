@@ -25,7 +25,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
 SEEDS = sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml"))
-FORMATS = ("table", "json", "markdown", "mermaid", "dot")
+FORMATS = ("table", "json", "markdown", "mermaid", "dot", "svg", "html")
 
 
 def _cases() -> dict[str, list[str]]:
@@ -62,6 +62,7 @@ def _cases() -> dict[str, list[str]]:
                                      "--interpretation-b", "victim"]
     cases["diff-syunik-set"] = ["diff", syunik, "--set-b", "undelimited_border_excuses=false"]
     cases["diff-aze-member-vs-partner"] = ["diff", aze, aze_pa]
+    cases["diff-aze-member-vs-partner-html"] = ["diff", aze, aze_pa, "--format", "html"]
     for fmt in ("table", "json", "csv"):
         cases[f"sweep-syunik-killed-{fmt}"] = ["sweep", syunik, "--vary", "syunik_2021.killed=0..40:5",
                                                "--workers", "1", "--format", fmt]
