@@ -15,6 +15,7 @@ from cstosim.report import (
     Obligation,
     Reason,
     Report,
+    ResponseGap,
     Tension,
 )
 
@@ -34,6 +35,8 @@ def _what(c: Conclusion | None) -> str:
         return f"{c.debtor} owes {c.creditor} {c.type} ({c.strength}){against}, {c.treaty} {c.article}"
     if isinstance(c, Tension):
         return f"[{c.severity}] {c.kind}: {', '.join(c.parties)}"
+    if isinstance(c, ResponseGap):
+        return f"{c.creditor} owed {c.owed} under {c.commitment}, got {c.done}"
     assert isinstance(c, Reason)  # a note
     return sentence(c)
 
@@ -69,7 +72,8 @@ def render_difference(d: Difference, ra: Report, rb: Report) -> str:
     lines = [f"A: {ra.scenario} [{ra.scenario_file}]", f"B: {rb.scenario} [{rb.scenario_file}]"]
     lines += [f"cause: {sentence(c)}" for c in d.causes]
     if d.empty:
-        lines.append("no difference in admissions, classifications, obligations, tensions or notes")
+        lines.append("no difference in admissions, classifications, obligations, response gaps, "
+                     "tensions or notes")
     else:
         lines += delta_lines(d)
     return "\n".join(lines) + "\n"

@@ -47,6 +47,13 @@ def to_markdown(report: Report) -> str:
             out.append(f"| {interp} | {', '.join(x.debtor for x in group)} | {creditor} | "
                        f"{o.type} ({o.strength}) | {o.treaty}, {o.article} | {depth} |")
         out.append("")
+    if report.gaps:
+        out += ["## Response gaps", "", "| reading | creditor | owed by | owed | needed | done | "
+                "commitment |", "|---|---|---|---|---|---|---|"]
+        for g in report.gaps:
+            out.append(f"| {g.interpretation} | {g.creditor} | {', '.join(g.debtors)} | {g.owed} "
+                       f"| {g.needed} | **{g.done}** | `{g.commitment}` |")
+        out.append("")
     if report.tensions:
         out += ["## Tensions", "", "| severity | kind | parties | rule | why |", "|---|---|---|---|---|"]
         for t in report.tensions:

@@ -82,6 +82,14 @@ def to_text(report: Report) -> str:
                       f"(judged by {o.judged_by}); source: {o.source}", 4))
             if show:
                 add(leaf_lines(o.leaves, 6))
+    if report.gaps:
+        lines += ["", f"RESPONSE GAPS ({len(report.gaps)})"]
+        for g in report.gaps:
+            add(wrap(f"[{g.interpretation}] {g.creditor} was owed {g.owed} under {g.commitment} "
+                     f"by {', '.join(g.debtors)}; got {g.done} (needs {g.needed})", 2))
+            add(wrap(f"{g.treaty}, {g.article}; incident {g.incident}", 4))
+            for why in g.reasons:
+                add(wrap(f"why: {sentence(why)}", 4))
     if report.tensions:
         lines += ["", f"TENSIONS ({len(report.tensions)})"]
         for t in sorted(report.tensions, key=lambda t: (-SEVERITY_ORDER.index(t.severity), t.id)):
