@@ -36,7 +36,7 @@ INCIDENT_FIELDS: dict[str, Type] = {
 CHAIN_FIELDS = {"length": NUM, "reaches_rival_bloc": BOOL, "military": BOOL}
 CONFLICT_FIELDS = {"actor_is_party": BOOL, "obligations_to_victim": NUM,
                    "cascade_obligations": NUM, "cascade_reaches_rival_bloc": BOOL,
-                   "shared_defence": BOOL, "unmet_requests": NUM, "response_gaps": NUM}
+                   "unmet_requests": NUM, "response_gaps": NUM}
 PARTNERS_FIELDS = {"count": NUM, "rivalry": BOOL, "conflict": BOOL, "hostility_now": BOOL,
                    "territorial_dispute": BOOL}
 BOND_FIELDS = {"actor_bound": BOOL, "same_body": BOOL}
@@ -560,21 +560,22 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
             st.ref((*base, "incident", "target"), "state", inc.target, s.states)
             st.ref((*base, "incident", "irregulars_sent_by"), "state", inc.irregulars_sent_by,
                    s.states)
-            for key, items in (("requests", inc.requests), ("responses", inc.responses)):
-                for j, q in enumerate(items):
-                    who = q.to if isinstance(q, m.Request) else q.by
-                    if who is None:
-                        continue
-                    where = (*base, "incident", key, j, "to" if key == "requests" else "by")
+            whom: list[tuple[tuple[Any, ...], m.Addressee | None]] = [
+                *(((*base, "incident", "requests", j, "to"), q.to)
+                  for j, q in enumerate(inc.requests)),
+                *(((*base, "incident", "responses", j, "by"), r.by)
+                  for j, r in enumerate(inc.responses))]
+            for where, who in whom:
+                if who is not None:
                     st.ref((*where, "body"), "body", who.body, s.bodies)
                     st.ref((*where, "state"), "state", who.state, s.states)
-                    if q.date > sc.as_of:
-                        # A request after `as_of` is a note (it counts for nothing); a
-                        # response after it would be hindsight.
-                        if key == "responses":
-                            st.problem((*base, "incident", key, j, "date"), "after_as_of",
-                                       f"response dated {q.date} is after `as_of` ({sc.as_of})",
-                                       "move `as_of` later or drop the response")
+            for j, r in enumerate(inc.responses):
+                # A request after `as_of` is a note (it counts for nothing); a response
+                # after it would be hindsight.
+                if r.date > sc.as_of:
+                    st.problem((*base, "incident", "responses", j, "date"), "after_as_of",
+                               f"response dated {r.date} is after `as_of` ({sc.as_of})",
+                               "move `as_of` later or drop the response")
             alpha2 = m.alpha2_of(inc.target)
             for j, loc in enumerate(inc.locations):
                 if not loc.startswith(alpha2 + "-"):

@@ -228,8 +228,9 @@ def response_gaps(ev: Evaluation, inc: pg.Incident, direct: list[Obligation],
         return 0, 0
     prog = ev.program
     params = ev.params_ns[interp]
-    met_by = {k: getattr(params, p, None) for k, p in OWED.values()}
-    if None in met_by.values():
+    found_by = {k: getattr(params, p, None) for k, p in OWED.values()}
+    met_by = {k: str(v) for k, v in found_by.items() if v is not None}
+    if len(met_by) < len(OWED):
         return 0, 0
     level = pg.RESPONSE_LEVEL
     counted = [r for r in inc.responses if r.date <= ev.requests_until]
@@ -290,8 +291,7 @@ def incident_tensions(ev: Evaluation, inc: pg.Incident, view: IncidentView, cls:
     rival_bodies = {rb for b in victim_bodies for rb in ev.program.bodies[b].rivals}
     reaches = any(w.holding(o.debtor, rb, d) for o in cascaded for rb in rival_bodies)
     conflict = ConflictView(actor_is_party, len(direct), len(cascaded), reaches,
-                            shared_defence=pair.allied, unmet_requests=gaps[0],
-                            response_gaps=gaps[1])
+                            unmet_requests=gaps[0], response_gaps=gaps[1])
     ctx = {"incident": view, "params": ev.params_ns[interp],
            "classification": LabelView(cls.label or "", cls.rank),
            "victim": w.state(inc.target, d), "actor": w.state(inc.actor, d),

@@ -557,14 +557,15 @@ class Incident(Strict):
             raise PydanticCustomError(
                 "self_incident", "the sender of the irregulars is the target",
                 {"hint": "name the state that sent them", "at": "irregulars_sent_by"})
-        for key, items in (("requests", self.requests), ("responses", self.responses)):
-            for i, r in enumerate(items):
-                if r.date < self.start:
-                    raise PydanticCustomError(
-                        "dates_out_of_order",
-                        "a {what} ({date}) is dated before the incident started",
-                        {"what": key[:-1], "date": str(r.date),
-                         "hint": f"{key} follow the incident", "at": f"{key}.{i}.date"})
+        dated: list[tuple[str, int, dt.date]] = [
+            *(("requests", i, r.date) for i, r in enumerate(self.requests)),
+            *(("responses", i, r.date) for i, r in enumerate(self.responses))]
+        for key, i, day in dated:
+            if day < self.start:
+                raise PydanticCustomError(
+                    "dates_out_of_order", "a {what} ({date}) is dated before the incident started",
+                    {"what": key[:-1], "date": str(day), "hint": f"{key} follow the incident",
+                     "at": f"{key}.{i}.date"})
         return self
 
 

@@ -499,6 +499,5 @@ class ConflictView:
     obligations_to_victim: int
     cascade_obligations: int
     cascade_reaches_rival_bloc: bool
-    shared_defence: bool = False  # actor and victim both bound by one defence commitment
     unmet_requests: int = 0  # requests whose addressee did less than was asked, as of `as_of`
     response_gaps: int = 0  # commitments (under this reading) answered below what was owed

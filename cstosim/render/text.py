@@ -84,11 +84,11 @@ def to_text(report: Report) -> str:
                 add(leaf_lines(o.leaves, 6))
     if report.gaps:
         lines += ["", f"RESPONSE GAPS ({len(report.gaps)})"]
-        for g in report.gaps:
-            add(wrap(f"[{g.interpretation}] {g.creditor} was owed {g.owed} under {g.commitment} "
-                     f"by {', '.join(g.debtors)}; got {g.done} (needs {g.needed})", 2))
-            add(wrap(f"{g.treaty}, {g.article}; incident {g.incident}", 4))
-            for why in g.reasons:
+        for gap in report.gaps:
+            add(wrap(f"[{gap.interpretation}] {gap.creditor} was owed {gap.owed} under {gap.commitment} "
+                     f"by {', '.join(gap.debtors)}; got {gap.done} (needs {gap.needed})", 2))
+            add(wrap(f"{gap.treaty}, {gap.article}; incident {gap.incident}", 4))
+            for why in gap.reasons:
                 add(wrap(f"why: {sentence(why)}", 4))
     if report.tensions:
         lines += ["", f"TENSIONS ({len(report.tensions)})"]
