@@ -116,8 +116,8 @@ def obligations_for(ev: Evaluation, iid: str, actor: str | None, victim: str, vi
         if not in_force or victim not in bound:
             continue
         judged = victim_cls if c.judged_by == "victim" else cls
-        both = c.parties.body is not None and w.holding(actor, c.parties.body, d) is not None \
-            if actor is not None else False
+        both = (actor is not None and c.parties.body is not None
+                and w.holds_binding(actor, c.parties.body, d))
         ctx = {"incident": view, "params": ev.params_ns[interp],
                "classification": LabelView(judged.label or "", judged.rank),
                "victim": w.state(victim, d), "actor": w.state(actor, d),

@@ -182,6 +182,11 @@ class World:
                 return x
         return None
 
+    def holds_binding(self, state: str, body: str, d: dt.date) -> bool:
+        """Whether ``state`` holds a tier of ``body`` on ``d`` under a binding status."""
+        held = self.holding(state, body, d)
+        return held is not None and held.status in BINDING
+
     def holders(self, body: str, tier: str, d: dt.date,
                 statuses: Iterable[str] = BINDING) -> list[Held]:
         ok = set(statuses)
