@@ -24,15 +24,48 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_EXPECTATION, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a command killed by SIGPIPE (128 + 13)
 
+# Value names in --help, by parameter; any other option shows its name in capitals.
+_METAVARS = {"set_": "NAME=VALUE", "set_b": "NAME=VALUE", "interpretation": "NAME",
+             "interpretation_b": "NAME", "rules": "FILE", "rules_b": "FILE", "output": "FILE",
+             "out": "DIR", "keyword": "PATTERN", "fail_under": "PCT", "examples": "N", "seed": "N",
+             "workers": "N", "property_": "ID", "why": "ID", "why_not": "CONCLUSION",
+             "vary": "NAME=RANGE", "scheduler": "ADDRESS", "as_of": "DATE"}
+
+
+class _Group(typer.core.TyperGroup):
+    """The command group, with help that shows value names (``--set NAME=VALUE``) instead
+    of internal type names (``<list[str]>``)."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        for param in getattr(command, "params", ()):
+            desc = getattr(param, "type_descriptor", None)
+            if desc is None or getattr(desc, "is_choice", False):
+                continue  # choices (`<table|json>`) are worth showing as they are
+            if isinstance(param, typer.core.TyperOption):
+                if param.metavar is None and not param.is_flag and param.name:
+                    param.metavar = _METAVARS.get(param.name, param.name.upper())
+            elif isinstance(param, typer.core.TyperArgument) and hasattr(param, "display_type_rich"):
+                param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
+        return command
+
+
 app = typer.Typer(
+    cls=_Group,
     name="cstosim",
     help="Membership-rules simulation engine for the CSTO: run what-if scenarios on an "
          "editable rules model and see the obligations and tensions, with their reasons.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+class Color(StrEnum):
+    auto = "auto"
+    always = "always"
+    never = "never"
 
 
 class Format(StrEnum):
@@ -73,6 +106,11 @@ def _guard(body: Callable[[], int]) -> None:
         code = body()
         if sys.stdout is not None:
             sys.stdout.flush()  # a full or closed stdout fails here, not at exit
+        if _RECEIVED:  # interrupted, but a library swallowed the exception and finished
+            print("interrupted; the command finished, but its result may be incomplete.",
+                  file=sys.stderr)
+            code = EXIT_TERMINATED if isinstance(_stop_exception(_RECEIVED[0]), Terminated) \
+                else EXIT_INTERRUPTED
     except CstosimError as exc:
         code = _fail(exc.diagnostics, exc.omitted)
     except BrokenPipeError:
@@ -191,6 +229,9 @@ def run(
     output: Annotated[Path | None, typer.Option("--output", "-o",
                                                 help="Write to this file instead of stdout.")] = None,
     force: Annotated[bool, typer.Option(help="Allow --output to replace an existing file.")] = False,
+    color: Annotated[Color, typer.Option(
+        "--color", help="Colour and terminal width for the table: `auto` on a terminal only; "
+                        "NO_COLOR turns colour off.")] = Color.auto,
 ) -> None:
     """Run scenarios and show admissions, classifications, obligations and tensions."""
 
@@ -202,6 +243,7 @@ def run(
 
         _no_duplicates(scenarios)
         base = _rules(rules)
+        console = _console(color) if format is Format.table and output is None else None
         texts, reports, loaded = [], [], []
         for path in scenarios:
             compiled, scenario = load_scenario(path, base)
@@ -210,8 +252,12 @@ def run(
             report = evaluate(compiled, scenario, explain=explain.value, params=params,
                               interpretations=_interpretations(compiled, interpretation))
             reports.append(report)
-            texts.append(_svg(render(report, "dot")) if format is Format.svg
-                         else render(report, format.value))
+            if console is not None:
+                from cstosim.render.text import to_text
+                texts.append(to_text(report, width=max(40, console.width)))
+            else:
+                texts.append(_svg(render(report, "dot")) if format is Format.svg
+                             else render(report, format.value))
         if format is Format.json and len(reports) > 1:
             text = dumps([report_json(r) for r in reports])
         else:
@@ -220,6 +266,10 @@ def run(
             write_atomic(output, text, force=force,
                          inputs=[*scenarios, *(str(c.file) for c, _ in loaded)])
             print(f"wrote {output}", file=sys.stderr)
+        elif console is not None:
+            from cstosim.render.terminal import styled
+            readings = tuple(dict.fromkeys(r for rep in reports for r in rep.interpretations))
+            console.print(styled(text, readings), end="", soft_wrap=True)
         else:
             sys.stdout.write(text)
         violations = [v for compiled, scenario in loaded
@@ -423,7 +473,9 @@ def check(
               file=sys.stderr)
 
         def progress(pid: str, n: int) -> None:
-            print(f"  {pid}: {n} scenarios...", file=sys.stderr, flush=True)
+            _checkpoint()
+            if n % 50 == 0:
+                print(f"  {pid}: {n} scenarios...", file=sys.stderr, flush=True)
 
         failed = 0
         for result in check_rules(compiled, examples=examples, seed=seed,
@@ -608,7 +660,8 @@ def diff(
     def body() -> int:
         from cstosim.api import load_scenario
         from cstosim.compare import Side, compare
-        from cstosim.render.diff import difference_text, render_difference
+        from cstosim.render.diff import difference_text
+        from cstosim.render.text import render_difference
 
         base_a = _rules(rules)
         ra, sa = load_scenario(a, base_a)
@@ -663,12 +716,12 @@ def sweep(
 
     def body() -> int:
         import time
-        from concurrent.futures import Executor, ProcessPoolExecutor
 
         from cstosim import sweep as sw
         from cstosim.api import load_scenario
         from cstosim.errors import CstosimError, Diagnostic, Location
         from cstosim.output import write_atomic
+        from cstosim.pool import WorkerDied, process_pool, stop_executor
         from cstosim.render import sweep as sweep_text
 
         compiled, sc = load_scenario(scenario, _rules(rules))
@@ -684,8 +737,16 @@ def sweep(
             str(Path(scenario).parent / sc.spec.rules) if sc.spec.rules else None)
         job = sw.Job(rules_path, str(scenario), tuple(sorted(params.items())), axes, names)
         started = time.monotonic()
+        shown = [False]  # a progress line is open on stderr
+
+        def _end_progress() -> None:
+            if shown[0]:
+                print(file=sys.stderr, flush=True)
+                shown[0] = False
 
         def progress(done: int, n: int) -> None:
+            _checkpoint()
+            shown[0] = done < n
             width = 30
             filled = width * done // max(n, 1)
             rate = done / max(time.monotonic() - started, 1e-9)
@@ -693,17 +754,33 @@ def sweep(
                   f"({rate:,.0f}/s)", end="" if done < n else "\n", file=sys.stderr, flush=True)
 
         n_workers = workers or (sw.default_workers() if total >= 2000 else 1)
-        pool: Executor | None = None
+        chunk = max(8, min(256, total // (n_workers * 8) or 8))
+        # the files as validated above are the ones every variant evaluates, read once
+        sw.prime(job, compiled, sc)
         try:
             if executor is ExecutorKind.dask:
-                pool = _dask_executor(scheduler)
+                remote = _dask_executor(scheduler)
+                try:
+                    result = sw.sweep(job, remote, chunk=chunk, progress=progress)
+                except BaseException:
+                    stop_executor(remote)  # cancel what the cluster still has queued
+                    raise
+                remote.shutdown()
             elif n_workers > 1:
-                pool = ProcessPoolExecutor(max_workers=n_workers)
-            result = sw.sweep(job, pool, chunk=max(8, min(256, total // (n_workers * 8) or 8)),
-                              progress=progress)
-        finally:
-            if pool is not None:
-                pool.shutdown()
+                with process_pool(n_workers) as pool:
+                    result = sw.sweep(job, pool, chunk=chunk, progress=progress)
+            else:
+                result = sw.sweep(job, None, chunk=chunk, progress=progress)
+        except WorkerDied as exc:
+            _end_progress()
+            raise CstosimError([Diagnostic(
+                "worker_died", Location("<command line>"),
+                f"a sweep worker process stopped before finishing its variants ({exc})",
+                "the machine may be short of memory: try fewer `--workers` or a smaller "
+                "sweep")]) from None
+        except BaseException:
+            _end_progress()
+            raise
         if format is SweepFormat.json:
             text = sweep_text.to_json(result)
         elif format is SweepFormat.csv:
@@ -853,6 +930,25 @@ def _failed_properties(compiled: CompiledRules, scenario: Any) -> set[str]:
                                                            expect.properties).items() if vs}
 
 
+def _console(color: Color) -> Any:
+    """A rich console for the terminal report, or None for plain text (not a terminal and
+    not ``--color always``, or ``--color never``): files and pipes get the stable 80-column
+    text the golden files hold."""
+    isatty = getattr(sys.stdout, "isatty", None)  # a closed stdout (`>&-`) has none
+    if color is Color.never or (color is Color.auto and not (isatty and isatty())):
+        return None
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # rich exits 1 here; a broken pipe is exit 141 in every command (`_guard`)
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _Console(file=sys.stdout, force_terminal=True, highlight=False, markup=False,
+                    emoji=False)
+
+
 def _svg(dot_text: str) -> str:
     """Render DOT to SVG with Graphviz's `dot`, when it is installed."""
     import shutil
@@ -908,15 +1004,51 @@ class Terminated(BaseException):
     """SIGTERM, raised in the main thread so that pending writes clean up."""
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise Terminated
+_RECEIVED: list[int] = []
+"""Stop signals received, oldest first: an interrupt swallowed on its way (raised inside a
+``__del__`` or a library's ``except BaseException``) is raised again at the next
+:func:`_checkpoint`, and a command that still finishes exits 130/143."""
+
+
+def _stop_exception(signum: int) -> BaseException:
+    import signal
+
+    return KeyboardInterrupt() if signum == signal.SIGINT else Terminated()
+
+
+def _on_stop_signal(signum: int, frame: object) -> None:
+    _RECEIVED.append(signum)
+    raise _stop_exception(signum)
+
+
+def _checkpoint() -> None:
+    """Raise the interrupt again if one was received and swallowed (long commands call this
+    from their progress callbacks)."""
+    if _RECEIVED:
+        raise _stop_exception(_RECEIVED[0])
+
+
+def _quiet_unraisable(hook: Any) -> Callable[[Any], None]:
+    """An unraisable-exception hook that drops the interrupts :func:`_on_stop_signal` raised
+    where Python cannot propagate them (they are recorded and raised again), instead of
+    printing a traceback for them."""
+
+    def quiet(unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt | Terminated) and _RECEIVED:
+            return
+        hook(unraisable)
+
+    return quiet
 
 
 def entry() -> None:
     """Console-script entry point."""
     import signal
 
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGTERM, _on_stop_signal)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not ignored by the shell
+        signal.signal(signal.SIGINT, _on_stop_signal)
+    sys.unraisablehook = _quiet_unraisable(sys.unraisablehook)
     # text a terminal's encoding cannot show (LC_ALL=C, PYTHONIOENCODING=ascii) is written
     # as backslash escapes rather than failing the command
     for stream in (sys.stdout, sys.stderr):
