@@ -70,7 +70,8 @@ def admit(ev: Evaluation, app: pg.Application) -> None:
             if x.state == app.state:
                 continue
             ctx = {**base, "decider": w.state(x.state, d, x.status),
-                   "pair": w.pair(x.state, app.state, d)}
+                   "pair": w.pair(x.state, app.state, d),
+                   "partners": w.partners(x.state, app.state, d)}
             stances.append(stance(ev, x.state, ctx, app.id))
         decision, blocking = decide(procedure, stances)
         if decision != "adopted":

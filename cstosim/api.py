@@ -133,7 +133,9 @@ def diagnostics_from(exc: ValidationError, doc: Document, root: type[BaseModel]
         if kind == "literal_error":
             hint = f"expected {ctx.get('expected', '')}"
         code = kind if kind in ("unknown_state", "unknown_location", "dates_out_of_order",
-                                "one_key", "self_incident", "self_relation", "bad_parties") \
+                                "one_key", "self_incident", "self_relation", "bad_parties",
+                                "bad_addressee", "irregulars_sender_not_actor",
+                                "missing_field") \
             else "wrong_value" if kind != "literal_error" else "unknown_value"
         msg = err["msg"]
         if code == "wrong_value" or code == "unknown_value":

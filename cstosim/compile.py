@@ -23,18 +23,24 @@ from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
 STATE_FIELDS = {"code": STR, "former_soviet": BOOL, "un_member": BOOL}
 PAIR_FIELDS = {k: BOOL for k in ("diplomatic_relations", "conflict", "territorial_dispute",
                                  "rivalry", "strategic_partnership", "sponsorship",
-                                 "hostility_now", "hostility_past")}
+                                 "hostility_now", "hostility_past", "allied", "same_body")}
 INCIDENT_FIELDS: dict[str, Type] = {
     **{k: BOOL for k in ("state_forces", "crossed_border", "shots_fired", "border_delimited",
                          "internal_unrest", "framed_as_external", "has_actor", "derived",
-                         "requested_art2", "requested_art4")},
+                         "requested_art2", "requested_art4", "shelling", "strikes",
+                         "weapons_used", "attack_on_forces", "irregulars_sent", "armed_group")},
     **{k: NUM for k in ("days_on_territory", "depth_km", "killed", "wounded", "captured",
-                        "casualties")},
+                        "casualties", "duration_days")},
     "start": DATE,
 }
 CHAIN_FIELDS = {"length": NUM, "reaches_rival_bloc": BOOL, "military": BOOL}
 CONFLICT_FIELDS = {"actor_is_party": BOOL, "obligations_to_victim": NUM,
-                   "cascade_obligations": NUM, "cascade_reaches_rival_bloc": BOOL}
+                   "cascade_obligations": NUM, "cascade_reaches_rival_bloc": BOOL,
+                   "unmet_requests": NUM, "response_gaps": NUM}
+PARTNERS_FIELDS = {"count": NUM, "rivalry": BOOL, "conflict": BOOL, "hostility_now": BOOL,
+                   "territorial_dispute": BOOL}
+BOND_FIELDS = {"actor_bound": BOOL, "same_body": BOOL}
+REQUEST_FIELDS = {"to_debtor": BOOL, "to_body": BOOL, "assistance": BOOL, "consultations": BOOL}
 TIER_FIELDS = {"rank": NUM, "in_force": BOOL}
 
 
@@ -52,16 +58,21 @@ def schemas_for(labels: tuple[str, ...], param_types: Mapping[str, Type]) -> dic
     labels_or_none = enum(*labels, "none")
     dispute = {f"dispute.{h}_label": labels_or_none for h in ("victim", "organization", "treaty")}
     dispute.update({f"dispute.{h}_rank": NUM for h in ("victim", "organization", "treaty")})
+    # `pair` in incident rules: the actor and the target (all false without an actor).
+    pair = _fields("pair", PAIR_FIELDS)
     return {
-        "classification": {**params, **incident},
+        "classification": {**params, **incident, **pair},
         "commitment": {**params, **incident, **cls, **_fields("victim", STATE_FIELDS),
-                       **_fields("actor", STATE_FIELDS), **_fields("debtor", STATE_FIELDS)},
+                       **_fields("actor", STATE_FIELDS), **_fields("debtor", STATE_FIELDS),
+                       **pair, **_fields("bond", BOND_FIELDS),
+                       **_fields("request", REQUEST_FIELDS)},
         "gate:none": admission,
         "gate:member": {**admission, **_fields("member", {**STATE_FIELDS, **status}),
                         **_fields("pair", PAIR_FIELDS)},
         "gate:pact_chain": {**admission, **_fields("chain", CHAIN_FIELDS)},
         "stance": {**params, **_fields("candidate", STATE_FIELDS), **_fields("tier", TIER_FIELDS),
-                   **_fields("decider", {**STATE_FIELDS, **status}), **_fields("pair", PAIR_FIELDS)},
+                   **_fields("decider", {**STATE_FIELDS, **status}), **_fields("pair", PAIR_FIELDS),
+                   **_fields("partners", PARTNERS_FIELDS)},
         "tension:admission:none": admission,
         "tension:admission:member": {**admission, **_fields("member", {**STATE_FIELDS, **status}),
                                      **_fields("pair", PAIR_FIELDS)},
@@ -71,7 +82,7 @@ def schemas_for(labels: tuple[str, ...], param_types: Mapping[str, Type]) -> dic
             **_fields("link", PAIR_FIELDS)},
         "tension:admission:pact_chain": {**admission, **_fields("chain", CHAIN_FIELDS)},
         "tension:incident:none": {**params, **incident, **cls, **_fields("victim", STATE_FIELDS),
-                                  **_fields("actor", STATE_FIELDS),
+                                  **_fields("actor", STATE_FIELDS), **pair,
                                   **_fields("conflict", CONFLICT_FIELDS)},
         "tension:dispute:none": {**params, **incident, **dispute},
     }
@@ -87,6 +98,9 @@ def param_type(value: object) -> Type:
 
 ENGINE_COUNTS = ("cascade_depth", "chain_depth")
 """Parameters the engine itself reads, as whole numbers of steps (when the rules define them)."""
+ENGINE_RESPONSES = ("consultation_met_by", "assistance_met_by")
+"""Parameters the engine reads as a response kind: the least response that meets what a
+consultation or an assistance commitment owes (response gaps are found only with both)."""
 
 
 def yaml_text(value: object) -> str:
@@ -106,6 +120,12 @@ def param_problem(spec: m.RulesFile, name: str, value: object) -> tuple[str, str
     if name in ENGINE_COUNTS and (not isinstance(value, int) or not 0 <= value <= 100):
         return (f"parameter `{name}` is a whole number of steps, got `{yaml_text(value)}`",
                 "give a whole number from 0 to 100")
+    if param.choices is not None and value not in param.choices:
+        return (f"parameter `{name}` takes one of its choices, and `{yaml_text(value)}` is not one",
+                did_you_mean(str(value), param.choices))
+    if name in ENGINE_RESPONSES and value not in m.RESPONSE_KINDS:
+        return (f"parameter `{name}` names a response kind, and `{yaml_text(value)}` is not one",
+                did_you_mean(str(value), m.RESPONSE_KINDS))
     labels = [lab.id for lab in spec.labels]
     if param.label and value not in labels:
         return (f"parameter `{name}` names a label, and `{value}` is not one",
@@ -205,6 +225,15 @@ class _Stages:
         for name, p in s.parameters.items():
             if p.label:
                 self.ref(("parameters", name, "value"), "label", str(p.value), set(labels))
+            if p.choices is not None and p.value not in p.choices:
+                self.problem(("parameters", name, "value"), "unknown_value",
+                             f"parameter `{name}` defaults to `{yaml_text(p.value)}`, which is "
+                             "not one of its `choices`", did_you_mean(str(p.value), p.choices))
+            if name in ENGINE_RESPONSES and p.value not in m.RESPONSE_KINDS:
+                self.problem(("parameters", name, "value"), "unknown_value",
+                             f"parameter `{name}` is read by the engine as a response kind, "
+                             f"got `{yaml_text(p.value)}`", did_you_mean(str(p.value),
+                                                                        m.RESPONSE_KINDS))
             if name in ENGINE_COUNTS and (not isinstance(p.value, int) or isinstance(p.value, bool)
                                           or not 0 <= p.value <= 100):
                 self.problem(("parameters", name, "value"), "type_mismatch",
@@ -352,7 +381,8 @@ def compile_rules(spec: m.RulesFile, locate: Callable[..., Location], file: str)
         diplomatic_relations_by_default=spec.defaults.get("diplomatic_relations", True),
         states={code: pg.StateFacts(code, x.former_soviet, x.un_member_from)
                 for code, x in spec.states.items()},
-        bodies={b: pg.Body(b, tuple(x.rivals), {t: _tier(b, t, tier) for t, tier in x.tiers.items()})
+        bodies={b: pg.Body(b, tuple(x.rivals), {t: _tier(b, t, tier) for t, tier in x.tiers.items()},
+                           x.parent)
                 for b, x in spec.bodies.items()},
         procedures={k: pg.Procedure(k, x.rule, x.objection, x.abstention, x.absence)
                     for k, x in spec.procedures.items()},
@@ -367,7 +397,7 @@ def compile_rules(spec: m.RulesFile, locate: Callable[..., Location], file: str)
                          for k, x in spec.interpretations.items()},
         victim_interpretation=victim, shared_params=frozenset(shared),
         param_reads={
-            "incident": frozenset({"cascade_depth", "cascade_label"}.union(
+            "incident": frozenset({"cascade_depth", "cascade_label", *ENGINE_RESPONSES}.union(
                 *(r.when.params_read() for r in (*commitments, *classification)),
                 *(t.when.params_read() for t in tensions_ok if t.scope != "admission"))),
             "admission": frozenset({"chain_depth"}.union(
@@ -426,10 +456,16 @@ def case_of(sc: m.ScenarioFile, file: str, added: tuple[pg.Commitment, ...],
         if e.incident:
             x = e.incident
             events.append(pg.Incident(
-                x.id, x.actor, x.target, x.start, x.state_forces, x.crossed_border,
-                x.days_on_territory, x.depth_km, x.killed, x.wounded, x.captured, x.shots_fired,
-                x.border_delimited, x.internal_unrest, x.framed_as_external,
-                tuple(pg.Request(q.article, q.date) for q in x.requests)))
+                x.id, x.actor or x.irregulars_sent_by, x.target, x.start, x.state_forces,
+                x.crossed_border, x.days_on_territory, x.depth_km, x.killed, x.wounded,
+                x.captured, x.shots_fired, x.border_delimited, x.internal_unrest,
+                x.framed_as_external,
+                tuple(pg.Request(q.article, q.date, q.wants, _addressee(q.to))
+                      for q in x.requests),
+                x.end, x.shelling, x.strikes, x.attack_on_forces, x.irregulars_sent_by,
+                x.armed_group,
+                tuple(pg.Response(pg.Addressee(r.by.body, r.by.state), r.kind, r.date)
+                      for r in x.responses)))
         else:
             a = e.application
             assert a is not None
@@ -437,6 +473,10 @@ def case_of(sc: m.ScenarioFile, file: str, added: tuple[pg.Commitment, ...],
     return pg.Case(sc.name, file, sc.as_of, tuple(changes), tuple(events), dict(sc.params),
                    tuple(sc.interpretations) if sc.interpretations is not None else None,
                    dict(overrides or {}))
+
+
+def _addressee(a: m.Addressee | None) -> pg.Addressee | None:
+    return None if a is None else pg.Addressee(a.body, a.state)
 
 
 CHANGE_KINDS = ("adopt_tier", "join", "leave", "relation_start", "relation_end", "add_commitment")
@@ -519,6 +559,24 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
             inc = ev.incident
             st.ref((*base, "incident", "actor"), "state", inc.actor, s.states)
             st.ref((*base, "incident", "target"), "state", inc.target, s.states)
+            st.ref((*base, "incident", "irregulars_sent_by"), "state", inc.irregulars_sent_by,
+                   s.states)
+            whom: list[tuple[tuple[Any, ...], m.Addressee | None]] = [
+                *(((*base, "incident", "requests", j, "to"), q.to)
+                  for j, q in enumerate(inc.requests)),
+                *(((*base, "incident", "responses", j, "by"), r.by)
+                  for j, r in enumerate(inc.responses))]
+            for where, who in whom:
+                if who is not None:
+                    st.ref((*where, "body"), "body", who.body, s.bodies)
+                    st.ref((*where, "state"), "state", who.state, s.states)
+            for j, r in enumerate(inc.responses):
+                # A request after `as_of` is a note (it counts for nothing); a response
+                # after it would be hindsight.
+                if r.date > sc.as_of:
+                    st.problem((*base, "incident", "responses", j, "date"), "after_as_of",
+                               f"response dated {r.date} is after `as_of` ({sc.as_of})",
+                               "move `as_of` later or drop the response")
             alpha2 = m.alpha2_of(inc.target)
             for j, loc in enumerate(inc.locations):
                 if not loc.startswith(alpha2 + "-"):
@@ -544,6 +602,12 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
                    commitment_ids)
             st.ref(("expect", "obligations", i, "interpretation"), "interpretation",
                    eo.interpretation, s.interpretations)
+        for i, eg in enumerate(ex.response_gaps):
+            st.ref(("expect", "response_gaps", i, "incident"), "incident", eg.incident, incs)
+            st.ref(("expect", "response_gaps", i, "commitment"), "commitment", eg.commitment,
+                   commitment_ids)
+            st.ref(("expect", "response_gaps", i, "interpretation"), "interpretation",
+                   eg.interpretation, s.interpretations)
         for i, pid in enumerate(ex.properties):
             st.ref(("expect", "properties", i), "property", pid, set(m.PROPERTY_IDS))
         kinds = {t.kind for t in rules.tensions}

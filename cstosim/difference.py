@@ -17,10 +17,11 @@ from cstosim.report import (
     Obligation,
     Outcome,
     Reason,
+    ResponseGap,
     Tension,
 )
 
-KINDS = ("admission", "classification", "obligation", "tension", "note")
+KINDS = ("admission", "classification", "obligation", "gap", "tension", "note")
 
 
 def note_id(r: Reason) -> str:
@@ -37,6 +38,8 @@ def facts(c: Conclusion) -> dict[str, Any]:
         return {"label": c.label, "rule": c.rule}
     if isinstance(c, Obligation):
         return {"label": c.label, "strength": c.strength, "via": c.via}
+    if isinstance(c, ResponseGap):
+        return {"needed": c.needed, "done": c.done, "debtors": c.debtors}
     if isinstance(c, Tension):
         return {"severity": c.severity, "parties": c.parties}
     return {}
@@ -51,6 +54,8 @@ def conclusions_of(out: Outcome) -> dict[tuple[str, str], tuple[str | None, Conc
         found[("classification", c.id)] = (c.interpretation, c)
     for o in out.obligations:
         found[("obligation", o.id)] = (o.interpretation, o)
+    for g in out.gaps:
+        found[("gap", g.id)] = (g.interpretation, g)
     for t in out.tensions:
         found[("tension", t.id)] = (t.interpretation, t)
     for n in out.notes:

@@ -62,11 +62,15 @@ CODES: Mapping[str, str] = MappingProxyType({
                      "rules (or the report) do not have",
     "unknown_location": "a location is not an ISO 3166-2 subdivision code",
     "dates_out_of_order": "a date is before one it must follow (`until` before `from`, `end` "
-                          "before `start`, a request before its incident)",
+                          "before `start`, a request or a response before its incident)",
     "one_key": "a change or an event has not exactly one key",
     "self_incident": "an incident's actor and target are the same state",
     "self_relation": "a relation names the same state twice",
     "bad_parties": "`parties` gives both or neither of `body`/`tier` and `states`",
+    "bad_addressee": "a request's `to` or a response's `by` gives both or neither of `body` "
+                     "and `state`",
+    "irregulars_sender_not_actor": "an incident's `irregulars_sent_by` names a state other "
+                                   "than its `actor`",
     # References and consistency in the rules (cstosim.compile)
     "duplicate_id": "a rule, label or event id is defined twice, or an added commitment reuses "
                     "a rule id",

@@ -40,6 +40,7 @@ from cstosim.report import (
     Reason,
     Record,
     Report,
+    ResponseGap,
     Tension,
     Tested,
     reason,
@@ -68,6 +69,7 @@ class Evaluation:
         self.classifications: list[Classification] = []
         self.obligations: dict[str, Obligation] = {}
         self.tensions: dict[str, Tension] = {}
+        self.gaps: dict[str, ResponseGap] = {}
         self.candidacies: set[tuple[str, str, str]] = set()
         self.chains_capped = False  # set when a pact-chain search hit MAX_CHAIN_STEPS
         self.record: list[Record] | None = None if explain == "off" else []
@@ -172,7 +174,8 @@ def run(program: pg.Program, case: pg.Case, params: Mapping[str, Any], *, with_c
                                      key=lambda c: (c.incident, interpretations.index(c.interpretation)))),
         obligations=tuple(ev.obligations[k] for k in sorted(ev.obligations)),
         tensions=tuple(ev.tensions[k] for k in sorted(ev.tensions)),
-        notes=tuple(notes), record=tuple(ev.record or ())), world
+        notes=tuple(notes), record=tuple(ev.record or ()),
+        gaps=tuple(ev.gaps[k] for k in sorted(ev.gaps))), world
 
 
 def shared_world(program: pg.Program, case: pg.Case) -> tuple[World, tuple[Reason, ...]] | None:

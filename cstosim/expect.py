@@ -67,4 +67,18 @@ def check(report: Report, expect: m.Expect) -> list[ExpectationResult]:
         desc = (f"tension `{et.kind}`" + (f" involving {', '.join(et.parties)}" if et.parties else "")
                 + (" is present" if et.present else " is absent"))
         out.append(ExpectationResult(desc, str(len(found)), bool(found) == et.present))
+    for eg in expect.response_gaps:
+        gaps = [g for g in report.gaps
+                if g.incident == eg.incident
+                and (eg.commitment is None or g.commitment == eg.commitment)
+                and (eg.creditor is None or g.creditor == eg.creditor)
+                and (eg.interpretation is None or g.interpretation == eg.interpretation)
+                and (eg.done is None or g.done == eg.done)]
+        desc = (f"response gap in `{eg.incident}`"
+                + (f" under `{eg.commitment}`" if eg.commitment else "")
+                + (f" to {eg.creditor}" if eg.creditor else "")
+                + (f" under reading `{eg.interpretation}`" if eg.interpretation else "")
+                + (f" with `{eg.done}` done" if eg.done else "")
+                + (" is present" if eg.present else " is absent"))
+        out.append(ExpectationResult(desc, str(len(gaps)), bool(gaps) == eg.present))
     return out

@@ -13,8 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from cstosim import program as pg
 from cstosim.conditions import NO_LEAVES, LeafResult
-from cstosim.program import ConflictView, IncidentView, LabelView
-from cstosim.report import Classification, Considered, Obligation
+from cstosim.program import (
+    NO_PAIR,
+    BondView,
+    ConflictView,
+    IncidentView,
+    LabelView,
+    RequestView,
+)
+from cstosim.report import Classification, Considered, Obligation, ResponseGap, reason
 
 if TYPE_CHECKING:
     from cstosim.evaluate import Evaluation
@@ -32,14 +39,23 @@ def incident_view(inc: pg.Incident, requests_until: dt.date) -> IncidentView:
         inc.state_forces, inc.crossed_border, inc.shots_fired, inc.border_delimited,
         inc.internal_unrest, inc.framed_as_external, inc.actor is not None, False,
         "art2" in reqs, "art4" in reqs, inc.days_on_territory, inc.depth_km, inc.killed,
-        inc.wounded, inc.captured, inc.killed + inc.wounded, inc.start)
+        inc.wounded, inc.captured, inc.killed + inc.wounded, inc.start,
+        shelling=inc.shelling, strikes=inc.strikes, weapons_used=inc.shelling or inc.strikes,
+        attack_on_forces=inc.attack_on_forces, irregulars_sent=inc.irregulars_sent_by is not None,
+        armed_group=inc.armed_group, duration_days=inc.duration_days)
 
 
-def classify(ev: Evaluation, iid: str, view: IncidentView, interp: str) -> Classification:
+def pair_of(ev: Evaluation, actor: str | None, target: str, d: dt.date) -> pg.PairView:
+    """The relations between an incident's actor and its target (all false without an actor)."""
+    return NO_PAIR if actor is None else ev.world.pair(actor, target, d)
+
+
+def classify(ev: Evaluation, iid: str, view: IncidentView, interp: str,
+             pair: pg.PairView = NO_PAIR) -> Classification:
     """The most severe label among the classification rules that match under ``interp``."""
     prog = ev.program
     reading = prog.interpretations[interp]
-    ctx = {"incident": view, "params": ev.params_ns[interp]}
+    ctx = {"incident": view, "params": ev.params_ns[interp], "pair": pair}
     matched: list[tuple[pg.ClassificationRule, tuple[LeafResult, ...]]] = []
     for rule in prog.classification:
         if not reading.enables(rule):
@@ -64,23 +80,25 @@ def classify(ev: Evaluation, iid: str, view: IncidentView, interp: str) -> Class
 
 def incident(ev: Evaluation, inc: pg.Incident) -> None:
     view = view_of(ev, inc)
+    pair = pair_of(ev, inc.actor, inc.target, inc.start)
     # Every reading is classified: commitments judged "in the victim's opinion" need the
     # victim's reading even when it is not among those evaluated.
-    results = {i: classify(ev, inc.id, view, i) for i in ev.program.interpretations}
+    results = {i: classify(ev, inc.id, view, i, pair) for i in ev.program.interpretations}
     for interp in ev.interpretations:
         cls = results[interp]
         ev.classifications.append(cls)
         direct = obligations_for(ev, inc.id, inc.actor, inc.target, view, cls, results,
-                                 interp, 0, None, set())
+                                 interp, 0, None, set(), inc.requests)
         new = sorted(direct + cascade(ev, inc.id, direct, interp, results), key=lambda o: o.id)
-        incident_tensions(ev, inc, view, cls, interp, new)
+        gaps = response_gaps(ev, inc, direct, interp)
+        incident_tensions(ev, inc, view, cls, interp, new, pair, gaps)
     dispute_tensions(ev, inc, view, results)
 
 
 def obligations_for(ev: Evaluation, iid: str, actor: str | None, victim: str, view: IncidentView,
                     cls: Classification, results: dict[str, Classification], interp: str,
                     depth: int, via: str | None, visited: set[tuple[str, ...]],
-                    ) -> list[Obligation]:
+                    requests: tuple[pg.Request, ...] = ()) -> list[Obligation]:
     """Obligations owed to ``victim`` under every commitment in force that binds it.
 
     In a cascade (``depth`` > 0) the derived threat is not itself a use of force, so
@@ -103,12 +121,23 @@ def obligations_for(ev: Evaluation, iid: str, actor: str | None, victim: str, vi
         if not in_force or victim not in bound:
             continue
         judged = victim_cls if c.judged_by == "victim" else cls
+        both = (actor is not None and c.parties.body is not None
+                and w.holds_binding(actor, c.parties.body, d))
         ctx = {"incident": view, "params": ev.params_ns[interp],
                "classification": LabelView(judged.label or "", judged.rank),
-               "victim": w.state(victim, d), "actor": w.state(actor, d)}
-        # A condition that reads nothing of the debtor holds for all of them or for none:
-        # with nothing recorded, it is tested once (the dependency map's roots say which).
-        once = ev.record is None and "debtor" not in c.when.roots()
+               "victim": w.state(victim, d), "actor": w.state(actor, d),
+               "pair": pair_of(ev, actor, victim, d),
+               "bond": BondView(actor in bound, both and victim in bound)}
+        asked = [q for q in requests if q.date <= ev.requests_until]
+        to_body = any(q.to is None or (q.to.body is not None and c.parties.body is not None
+                                       and ev.program.root_body(q.to.body)
+                                       == ev.program.root_body(c.parties.body))
+                      for q in asked)
+        wants = {q.asks for q in asked}
+        # A condition that reads nothing of the debtor (nor of the request to it) holds for
+        # all debtors or for none: with nothing recorded, it is tested once (the dependency
+        # map's roots say what it reads).
+        once = ev.record is None and not ({"debtor", "request"} & set(c.when.roots()))
         if once and not c.when.test(ctx):
             continue
         for debtor in debtors:
@@ -116,13 +145,16 @@ def obligations_for(ev: Evaluation, iid: str, actor: str | None, victim: str, vi
             key = (c.id, debtor, victim, actor or "")
             if key in visited:
                 continue
+            if not once:
+                ctx["debtor"] = w.state(debtor, d)
+                ctx["request"] = RequestView(any(q.to is not None and q.to.state == debtor
+                                                 for q in asked), to_body,
+                                             "assistance" in wants, "consultations" in wants)
             if once:
                 ok, leaves = True, NO_LEAVES
             elif ev.record is None:
-                ctx["debtor"] = w.state(debtor, d)
                 ok, leaves = c.when.test(ctx), NO_LEAVES
             else:
-                ctx["debtor"] = w.state(debtor, d)
                 ok, leaves = ev.traced(c.when, ctx, "commitment", c.id, incident=iid,
                                        interpretation=interp, debtor=debtor, victim=victim,
                                        actor=actor, depth=depth)
@@ -183,8 +215,84 @@ def _derived(ev: Evaluation, ob: Obligation) -> IncidentView:
                         0, 0.0, 0, 0, 0, 0, ev.incident_dates[ob.incident])
 
 
+# ---- responses: what was owed against what was done ----------------------------------
+
+OWED = {"consultation": ("consultations", "consultation_met_by"),
+        "defence": ("assistance", "assistance_met_by")}
+"""What each commitment type owes the victim, and the parameter naming the least response
+that meets it."""
+
+
+def _answers(prog: pg.Program, by: pg.Addressee, to: pg.Addressee) -> bool:
+    """Whether a response by ``by`` comes from the addressee ``to`` (a state itself; a body,
+    its organization or any of its organs)."""
+    if to.state is not None:
+        return by.state == to.state
+    return (by.body is not None and to.body is not None
+            and prog.root_body(by.body) == prog.root_body(to.body))
+
+
+def response_gaps(ev: Evaluation, inc: pg.Incident, direct: list[Obligation],
+                  interp: str) -> tuple[int, int]:
+    """Compare what the commitments owed the victim under ``interp`` with the responses the
+    incident records; add a :class:`ResponseGap` for each commitment answered below what it
+    owed. Returns (requests left unmet, gaps). Nothing is concluded about an incident that
+    records no responses, nor without the two response parameters."""
+    if not inc.responses:
+        return 0, 0
+    prog = ev.program
+    params = ev.params_ns[interp]
+    found_by = {k: getattr(params, p, None) for k, p in OWED.values()}
+    met_by = {k: str(v) for k, v in found_by.items() if v is not None}
+    if len(met_by) < len(OWED):
+        return 0, 0
+    level = pg.RESPONSE_LEVEL
+    counted = [r for r in inc.responses if r.date <= ev.requests_until]
+    unmet = []
+    for q in inc.requests:
+        if q.date > ev.requests_until:
+            continue
+        best = max((level[r.kind] for r in counted if r.date >= q.date
+                    and (q.to is None or _answers(prog, r.by, q.to))), default=0)
+        if best < level[met_by[q.asks]]:
+            unmet.append(q)
+    found = 0
+    by_commitment: dict[str, list[Obligation]] = {}
+    for o in direct:
+        if o.creditor == inc.target and o.type in OWED:
+            by_commitment.setdefault(o.commitment, []).append(o)
+    for cid, obs in sorted(by_commitment.items()):
+        c = next(x for x in ev.world.commitments if x.id == cid)
+        owed, _ = OWED[c.type]
+        needed = str(met_by[owed])
+        debtors = tuple(sorted({o.debtor for o in obs}))
+        who = [pg.Addressee(None, s) for s in debtors]
+        if c.parties.body is not None:
+            who.append(pg.Addressee(c.parties.body, None))
+        mine = sorted((r for r in counted if any(_answers(prog, r.by, x) for x in who)),
+                      key=lambda r: (level[r.kind], r.date, r.by.describe()))
+        done = mine[-1].kind if mine else "nothing"
+        if level[done] >= level[needed]:
+            continue
+        reasons = [reason("response_short", commitment=cid, creditor=inc.target, owed=owed,
+                          needed=needed, done=done,
+                          by=mine[-1].by.describe() if mine else None,
+                          date=mine[-1].date if mine else None)]
+        reasons += [reason("request_unmet", to=q.to.describe() if q.to else None, asks=q.asks,
+                           date=q.date, needed=met_by[q.asks])
+                    for q in unmet if q.to is None or any(_answers(prog, x, q.to) for x in who)]
+        gid = f"gap:{cid}:{inc.target}:{inc.id}@{interp}"
+        ev.gaps[gid] = ResponseGap(
+            gid, inc.id, interp, cid, inc.target, debtors, owed, needed, done,
+            tuple((r.by.describe(), r.kind, r.date.isoformat()) for r in mine),
+            c.treaty, c.article, tuple(reasons))
+        found += 1
+    return len(unmet), found
+
+
 def incident_tensions(ev: Evaluation, inc: pg.Incident, view: IncidentView, cls: Classification,
-                      interp: str, new: list[Obligation]) -> None:
+                      interp: str, new: list[Obligation], pair: pg.PairView = NO_PAIR,
+                      gaps: tuple[int, int] = (0, 0)) -> None:
     w = ev.world
     d = inc.start
     actor_is_party = inc.actor is not None and any(
@@ -196,11 +304,12 @@ def incident_tensions(ev: Evaluation, inc: pg.Incident, view: IncidentView, cls:
     victim_bodies = {x.body for x in w.memberships_of(inc.target, d)}
     rival_bodies = {rb for b in victim_bodies for rb in ev.program.bodies[b].rivals}
     reaches = any(w.holding(o.debtor, rb, d) for o in cascaded for rb in rival_bodies)
-    conflict = ConflictView(actor_is_party, len(direct), len(cascaded), reaches)
+    conflict = ConflictView(actor_is_party, len(direct), len(cascaded), reaches,
+                            unmet_requests=gaps[0], response_gaps=gaps[1])
     ctx = {"incident": view, "params": ev.params_ns[interp],
            "classification": LabelView(cls.label or "", cls.rank),
            "victim": w.state(inc.target, d), "actor": w.state(inc.actor, d),
-           "conflict": conflict}
+           "conflict": conflict, "pair": pair}
     for rule in _victim_scoped(ev, "incident", victim_bodies):
         if ev.record is None:
             ok, leaves = rule.when.test(ctx), NO_LEAVES

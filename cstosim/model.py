@@ -163,6 +163,9 @@ class Parameter(Sourced):
     value: bool | int | float | str
     label: bool = Field(default=False,
                         description="The value names a classification label (checked on load).")
+    choices: list[Annotated[str, Field(min_length=1, max_length=80)]] | None = Field(
+        default=None, description="The values a text parameter may take (checked on load, in "
+                                  "readings, scenarios and `--set`).")
 
 
 class Right(Sourced):
@@ -457,11 +460,69 @@ def adopted_by(changes: list[Change], body: str, tier: str, on: dt.date) -> bool
                and c.adopt_tier.on <= on for c in changes)
 
 
-class Request(Strict):
-    """A request by the victim under a treaty article."""
+class Addressee(Strict):
+    """Who a request goes to, or who responded: a body (or one of its organs, itself a body
+    with a `parent`), or one state."""
 
-    article: Literal["art2", "art4"]
+    body: Id | None = None
+    state: StateCode | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Addressee:
+        if (self.body is None) == (self.state is None):
+            raise PydanticCustomError(
+                "bad_addressee", "give either `body` or `state`",
+                {"hint": "e.g. `{body: CSTO}`, `{body: CSC}` or `{state: RUS}`"})
+        return self
+
+
+ASKS = ("consultations", "assistance")
+RESPONSE_KINDS = ("nothing", "statement", "consultations", "fact_finding_mission",
+                  "material_aid", "deployment")
+"""What a response can be, from least to most; the order is the one response gaps compare by."""
+
+
+class Request(Strict):
+    """A request by the victim: under a CST article, and/or to one addressee, on a date."""
+
+    article: Literal["art2", "art4"] | None = Field(
+        default=None, description="The CST article invoked (`art2` consultations, `art4` "
+                                  "assistance); sets `incident.requested_art2`/`_art4`.")
+    asks: Literal["consultations", "assistance"] | None = Field(
+        default=None, description="What is asked for; by default `consultations` for `art2` "
+                                  "and `assistance` for `art4`.")
+    to: Addressee | None = Field(
+        default=None, description="The addressee: a body, its organ, or one state "
+                                  "(bilaterally); when omitted, the parties of the treaty.")
     date: dt.date
+
+    @model_validator(mode="after")
+    def _says_what(self) -> Request:
+        if self.article is None and self.asks is None:
+            raise PydanticCustomError(
+                "missing_field", "a request needs an `article` or what it `asks` for",
+                {"hint": "e.g. `{article: art4, date: ...}` or "
+                         "`{to: {state: RUS}, asks: assistance, date: ...}`"})
+        return self
+
+    @property
+    def wants(self) -> str:
+        """What is asked for: the explicit `asks`, else what the article gives."""
+        if self.asks is not None:
+            return self.asks
+        return "consultations" if self.article == "art2" else "assistance"
+
+
+class Response(Strict):
+    """What someone actually did about an incident (a fact, never a conclusion)."""
+
+    by: Addressee = Field(description="Who responded: a body, its organ, or one state.")
+    kind: Literal["nothing", "statement", "consultations", "fact_finding_mission",
+                  "material_aid", "deployment"] = Field(
+        description="`nothing` records that no response came (as of `date`); `material_aid` "
+                    "is aid without troops.")
+    date: dt.date
+    source: Text | None = None
 
 
 class Incident(Strict):
@@ -487,7 +548,23 @@ class Incident(Strict):
     internal_unrest: bool = False
     framed_as_external: bool = Field(
         default=False, description="The host frames internal unrest as externally driven.")
+    shelling: bool = Field(default=False, description=(
+        "The actor's forces shelled or fired on the target's territory from across the border "
+        "(artillery, mortars, rockets): bombardment, UNGA Res. 3314 Art. 3(b)."))
+    strikes: bool = Field(default=False, description=(
+        "Air, missile or drone strikes on the target's territory (use of weapons against the "
+        "territory, Art. 3(b))."))
+    attack_on_forces: bool = Field(default=False, description=(
+        "The actor's forces attacked the target's land, sea or air forces (Art. 3(d))."))
+    irregulars_sent_by: StateCode | None = Field(default=None, description=(
+        "The state that sent the armed bands, irregulars or mercenaries that acted (Art. 3(g)); "
+        "`actor` must then be null or the same state."))
+    armed_group: bool = Field(default=False, description=(
+        "A non-state armed group from abroad crossed or threatened the border, with no "
+        "sending state identified."))
     requests: list[Request] = Field(default_factory=list)
+    responses: list[Response] = Field(default_factory=list, description=(
+        "What was done in response, with dates (consultations, a mission, a deployment, ...)."))
     source: Text | None = None
     note: Text | None = None
 
@@ -501,12 +578,27 @@ class Incident(Strict):
             raise PydanticCustomError("self_incident", "the actor and the target are the same state",
                                       {"hint": "for unrest inside a state, set `actor: null` and "
                                                "`internal_unrest: true`"})
-        for i, r in enumerate(self.requests):
-            if r.date < self.start:
+        if (self.irregulars_sent_by is not None and self.actor is not None
+                and self.actor != self.irregulars_sent_by):
+            raise PydanticCustomError(
+                "irregulars_sender_not_actor",
+                "`irregulars_sent_by` ({sender}) is not the incident's `actor` ({actor})",
+                {"sender": self.irregulars_sent_by, "actor": self.actor,
+                 "hint": "the sending state is the actor: set `actor` to it or to null",
+                 "at": "irregulars_sent_by"})
+        if self.irregulars_sent_by is not None and self.irregulars_sent_by == self.target:
+            raise PydanticCustomError(
+                "self_incident", "the sender of the irregulars is the target",
+                {"hint": "name the state that sent them", "at": "irregulars_sent_by"})
+        dated: list[tuple[str, int, dt.date]] = [
+            *(("requests", i, r.date) for i, r in enumerate(self.requests)),
+            *(("responses", i, r.date) for i, r in enumerate(self.responses))]
+        for key, i, day in dated:
+            if day < self.start:
                 raise PydanticCustomError(
-                    "dates_out_of_order", "a request ({date}) is dated before the incident started",
-                    {"date": str(r.date), "hint": "requests follow the incident",
-                     "at": f"requests.{i}.date"})
+                    "dates_out_of_order", "a {what} ({date}) is dated before the incident started",
+                    {"what": key[:-1], "date": str(day), "hint": f"{key} follow the incident",
+                     "at": f"{key}.{i}.date"})
         return self
 
 
@@ -571,6 +663,19 @@ class ExpectTension(Strict):
     present: bool = True
 
 
+class ExpectGap(Strict):
+    """A response gap that must be (or must not be) reported."""
+
+    incident: Id
+    commitment: Id | None = None
+    creditor: StateCode | None = None
+    interpretation: Id | None = None
+    done: Literal["nothing", "statement", "consultations", "fact_finding_mission",
+                  "material_aid", "deployment"] | None = Field(
+        default=None, description="The best response the gap records.")
+    present: bool = True
+
+
 class Expect(Strict):
     """Outcomes the scenario must produce (checked by `cstosim test`)."""
 
@@ -578,6 +683,7 @@ class Expect(Strict):
     classifications: list[ExpectClassification] = Field(default_factory=list)
     obligations: list[ExpectObligation] = Field(default_factory=list)
     tensions: list[ExpectTension] = Field(default_factory=list)
+    response_gaps: list[ExpectGap] = Field(default_factory=list)
     properties: list[Id] = Field(default_factory=list,
                                  description="Consistency properties (`cstosim check` ids) that "
                                              "must hold on this scenario.")

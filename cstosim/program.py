@@ -58,6 +58,7 @@ class Body:
     id: str
     rivals: tuple[str, ...]
     tiers: Mapping[str, Tier]
+    parent: str | None = None  # an organ's body
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,6 +219,13 @@ class Program:
     # re-test only what a varied fact or parameter reaches.
     readers: Mapping[str, tuple[Reader, ...]] = field(default_factory=dict)
 
+    def root_body(self, body: str) -> str:
+        """The organization an organ belongs to (itself for a body with no parent); compile
+        refuses cycles of `parent` links."""
+        while (up := self.bodies[body].parent) is not None:
+            body = up
+        return body
+
     def tier(self, body: str, tier: str) -> Tier:
         return self.bodies[body].tiers[tier]
 
@@ -315,9 +323,34 @@ class Change:
 
 
 @dataclass(frozen=True, slots=True)
+class Addressee:
+    """A body (or organ) or one state; exactly one is set."""
+
+    body: str | None
+    state: str | None
+
+    def describe(self) -> str:
+        return self.body or self.state or ""
+
+
+@dataclass(frozen=True, slots=True)
 class Request:
-    article: str  # art2 | art4
+    article: str | None  # art2 | art4 | None
     date: dt.date
+    asks: str = "assistance"  # consultations | assistance
+    to: Addressee | None = None  # None: the parties of the treaty
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    by: Addressee
+    kind: str  # one of model.RESPONSE_KINDS
+    date: dt.date
+
+
+RESPONSE_LEVEL = {k: i for i, k in enumerate(
+    ("nothing", "statement", "consultations", "fact_finding_mission", "material_aid", "deployment"))}
+"""How far a response goes, least first: a gap is a response below what was owed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,10 +371,22 @@ class Incident:
     internal_unrest: bool
     framed_as_external: bool
     requests: tuple[Request, ...]
+    end: dt.date | None = None
+    shelling: bool = False
+    strikes: bool = False
+    attack_on_forces: bool = False
+    irregulars_sent_by: str | None = None
+    armed_group: bool = False
+    responses: tuple[Response, ...] = ()
 
     @property
     def date(self) -> dt.date:
         return self.start
+
+    @property
+    def duration_days(self) -> int:
+        """Days from start to end, both counted (one day when no end is given)."""
+        return ((self.end - self.start).days if self.end else 0) + 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,6 +441,41 @@ class PairView:
     sponsorship: bool
     hostility_now: bool
     hostility_past: bool
+    allied: bool = False  # both bound by one defence commitment in force
+    same_body: bool = False  # both hold a tier of one body (active or frozen)
+
+
+NO_PAIR = PairView(False, False, False, False, False, False, False, False)
+"""The pair facts of an incident without an actor: every relation false."""
+
+
+@dataclass(frozen=True, slots=True)
+class PartnersView:
+    """What a decider's strategic partners have with the candidate: any of them, on the date."""
+
+    count: int
+    rivalry: bool
+    conflict: bool
+    hostility_now: bool
+    territorial_dispute: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BondView:
+    """How a commitment binds the incident's two sides."""
+
+    actor_bound: bool  # the actor is a party of this commitment
+    same_body: bool  # actor and victim both hold the commitment's body's tier
+
+
+@dataclass(frozen=True, slots=True)
+class RequestView:
+    """The victim's requests (up to `as_of`) as a commitment reads them for one debtor."""
+
+    to_debtor: bool  # addressed to the debtor state itself (bilaterally)
+    to_body: bool  # addressed to the commitment's body or one of its organs
+    assistance: bool  # some request asks for assistance
+    consultations: bool  # some request asks for consultations
 
 
 # INVARIANT: an incident's facts reach evaluation only as these fields of its IncidentView
@@ -428,6 +508,13 @@ class IncidentView:
     captured: int
     casualties: int
     start: dt.date
+    shelling: bool = False
+    strikes: bool = False
+    weapons_used: bool = False  # shelling or strikes
+    attack_on_forces: bool = False
+    irregulars_sent: bool = False
+    armed_group: bool = False
+    duration_days: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,3 +542,5 @@ class ConflictView:
     obligations_to_victim: int
     cascade_obligations: int
     cascade_reaches_rival_bloc: bool
+    unmet_requests: int = 0  # requests whose addressee did less than was asked, as of `as_of`
+    response_gaps: int = 0  # commitments (under this reading) answered below what was owed

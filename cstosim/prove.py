@@ -126,7 +126,9 @@ def _z3() -> Any:
 # ---- translation ---------------------------------------------------------------------
 
 _REAL_PATHS = frozenset({"incident.depth_km"})
-_INCIDENT_COUNTS = ("days_on_territory", "killed", "wounded", "captured", "casualties")
+_INCIDENT_COUNTS = ("days_on_territory", "killed", "wounded", "captured", "casualties",
+                    "duration_days")
+_FORCE_FLAGS = ("shelling", "strikes", "attack_on_forces", "irregulars_sent", "armed_group")
 _MAX_COUNT = 10_000_000
 _DAY0 = dt.date(1900, 1, 1)
 
@@ -139,14 +141,20 @@ class _Vars:
     """Z3 constants for the paths one formula reads; ``tag`` keeps two copies apart."""
 
     def __init__(self, z3: Any, schema: Mapping[str, Type], params: Mapping[str, Any], tag: str,
-                 ) -> None:
+                 free: Mapping[str, list[str]] | None = None) -> None:
         self.z3, self.schema, self.params, self.tag = z3, schema, params, tag
+        self.free = dict(free or {})  # text parameters left free over their choices
         self.made: dict[str, Any] = {}
         self.constraints: list[Any] = []
 
     def get(self, path: str) -> Any:
         z3 = self.z3
         root, name = path.split(".")
+        if root == "params" and name in self.free:
+            if path not in self.made:
+                x = self.made[path] = z3.String(f"{self.tag}{path}")
+                self.constraints.append(z3.Or(*[x == z3.StringVal(c) for c in self.free[name]]))
+            return self.made[path]
         if root == "params":
             return self.const(self.params[name], self.schema[path])
         if path in self.made:
@@ -229,7 +237,16 @@ def _incident_domain(v: _Vars) -> list[Any]:
         x = v.get(f"incident.{name}")
         out += [x >= 0, x <= _MAX_COUNT]
     depth = v.get("incident.depth_km")
-    out += [depth >= 0, depth <= 10_000]
+    out += [depth >= 0, depth <= 10_000, v.get("incident.duration_days") >= 1,
+            v.get("incident.weapons_used") == z3.Or(v.get("incident.shelling"),
+                                                    v.get("incident.strikes")),
+            # The sender of irregulars is the incident's actor.
+            z3.Implies(v.get("incident.irregulars_sent"), v.get("incident.has_actor"))]
+    # Without an actor every pair fact is false (the engine reads `NO_PAIR`).
+    pair = [path for path in v.schema if path.startswith("pair.")]
+    if pair:
+        out.append(z3.Implies(z3.Not(v.get("incident.has_actor")),
+                              z3.And(*[z3.Not(v.get(path)) for path in pair])))
     return out
 
 
@@ -285,8 +302,13 @@ def _value(model: Any, x: Any, z3: Any) -> Any:
 def _incident_facts(model: Any, v: _Vars, z3: Any) -> dict[str, Any]:
     keys = ("has_actor", "state_forces", "crossed_border", "shots_fired", "border_delimited",
             "internal_unrest", "framed_as_external", "requested_art2", "requested_art4",
-            "days_on_territory", "depth_km", "killed", "wounded", "captured")
-    return {k: _value(model, v.get(f"incident.{k}"), z3) for k in keys}
+            *_FORCE_FLAGS, "days_on_territory", "depth_km", "killed", "wounded", "captured",
+            "duration_days")
+    facts = {k: _value(model, v.get(f"incident.{k}"), z3) for k in keys}
+    # Pair facts cannot be written into an incident; they are kept to describe the finding.
+    facts.update({path: _value(model, v.get(path), z3) for path in v.schema
+                  if path.startswith("pair.") and path in v.made})
+    return facts
 
 
 def _incident(iid: str, facts: Mapping[str, Any], actor: str | None, target: str,
@@ -298,6 +320,13 @@ def _incident(iid: str, facts: Mapping[str, Any], actor: str | None, target: str
                                  "wounded", "captured", "shots_fired", "border_delimited",
                                  "internal_unrest", "framed_as_external")},
         "depth_km": float(facts["depth_km"])}
+    for k in ("shelling", "strikes", "attack_on_forces", "armed_group"):
+        if facts.get(k):
+            data[k] = True
+    if facts.get("irregulars_sent") and data["actor"] is not None:
+        data["irregulars_sent_by"] = data["actor"]
+    if facts.get("duration_days", 1) > 1:
+        data["end"] = day + dt.timedelta(days=int(facts["duration_days"]) - 1)
     if requests:
         data["requests"] = requests
     return data
@@ -431,7 +460,7 @@ def classification_unambiguous(p: _Prover) -> PropertyProof:
 def monotonicity(p: _Prover) -> PropertyProof:
     z3 = p.z3
     findings = []
-    bumped = ("killed", "wounded", "captured", "days_on_territory", "depth_km")
+    bumped = ("killed", "wounded", "captured", "days_on_territory", "depth_km", "duration_days")
     flags = ("requested_art2", "requested_art4")
     for name in p.readings:
         x, y = p.reading(name, "x."), p.reading(name, "y.")
@@ -693,7 +722,7 @@ def _rule_spaces(p: _Prover) -> Iterator[tuple[str, pg.Rule, Any, list[Any]]]:
         f = formula(g.when, v)
         yield "gate", g, f, [*_generic_domain(v), *v.constraints]
     for s in p.rules.stances:
-        v = _Vars(p.z3, p.rules.schemas["stance"], params, "")
+        v = _Vars(p.z3, p.rules.schemas["stance"], params, "", free=_choices(p))
         f = formula(s.when, v)
         yield "stance", s, f, [*_generic_domain(v), *v.constraints]
     for t in p.rules.tensions:
@@ -704,6 +733,12 @@ def _rule_spaces(p: _Prover) -> Iterator[tuple[str, pg.Rule, Any, list[Any]]]:
         if t.scope != "admission":
             dom += _incident_domain(v)
         yield "tension", t, f, dom
+
+
+def _choices(p: _Prover) -> dict[str, list[str]]:
+    """Parameters with `choices`: a user switches them, so a rule they select is reachable
+    when some choice selects it."""
+    return {k: list(x.choices) for k, x in p.rules.spec.parameters.items() if x.choices}
 
 
 def reachability(p: _Prover) -> tuple[PropertyProof, PropertyProof]:
@@ -776,7 +811,9 @@ def reachability(p: _Prover) -> tuple[PropertyProof, PropertyProof]:
 def _describe(facts: Mapping[str, Any]) -> str:
     """The facts of a model incident, briefly: the true flags and the non-zero numbers."""
     flags = [k for k, v in facts.items() if v is True]
-    nums = [f"{k} {v:g}" for k, v in facts.items() if not isinstance(v, bool) and v]
+    # A one-day incident is the default; only a longer one is worth saying.
+    nums = [f"{k} {v:g}" for k, v in facts.items() if not isinstance(v, bool) and v
+            and not (k == "duration_days" and v == 1)]
     return ", ".join([*flags, *nums]) or "no facts set"
 
 

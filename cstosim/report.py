@@ -168,6 +168,26 @@ class Tension:
 
 
 @dataclass(frozen=True)
+class ResponseGap:
+    """What a commitment owed the victim under one reading against what its debtors (or
+    their body and its organs) did: a gap when the best recorded response falls short."""
+
+    id: str
+    incident: str
+    interpretation: str
+    commitment: str
+    creditor: str
+    debtors: tuple[str, ...]
+    owed: str  # consultations | assistance
+    needed: str  # the least response kind that meets it
+    done: str  # the best response kind recorded from those who owed it ("nothing" if none)
+    responses: tuple[tuple[str, str, str], ...]  # (by, kind, date) of the responses counted
+    treaty: str
+    article: str
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
 class Outcome:
     """The conclusions of one evaluation (baseline or what-if)."""
 
@@ -177,9 +197,10 @@ class Outcome:
     tensions: tuple[Tension, ...] = ()
     notes: tuple[Reason, ...] = ()
     record: tuple[Record, ...] = ()  # what was tested, when explain is on
+    gaps: tuple[ResponseGap, ...] = ()  # only for incidents that record responses
 
 
-Conclusion = Admission | Classification | Obligation | Tension | Reason
+Conclusion = Admission | Classification | Obligation | ResponseGap | Tension | Reason
 
 
 @dataclass(frozen=True)
@@ -187,7 +208,7 @@ class Delta:
     """One conclusion that differs between two outcomes: present only on side ``a``, only
     on side ``b``, or on ``both`` with the fields that changed (name, value in A, in B)."""
 
-    kind: str  # admission | classification | obligation | tension | note
+    kind: str  # admission | classification | obligation | gap | tension | note
     id: str
     side: str  # a | b | both
     reading: str | None  # the interpretation it belongs to, if any
@@ -245,6 +266,10 @@ class Report:
     @property
     def tensions(self) -> tuple[Tension, ...]:
         return self.outcome.tensions
+
+    @property
+    def gaps(self) -> tuple[ResponseGap, ...]:
+        return self.outcome.gaps
 
     # Notebook display (Jupyter, VS Code): the renderers import this module, so they are
     # imported here only when a notebook asks.

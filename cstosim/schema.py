@@ -179,7 +179,38 @@ def _paths_reference() -> list[str]:
                                if p.startswith(root + ".") and root != "params")
             out.append(f"- `{root}`: " + (fields if root != "params" else "`NAME` (the parameter's type)"))
         out.append("")
+    out += ["### What the newer roots and fields mean", ""]
+    out += [f"- `{name}`: {text}" for name, text in _PATH_NOTES]
+    out.append("")
     return out
+
+
+_PATH_NOTES = (
+    ("incident.weapons_used", "`shelling` or `strikes` (UNGA Res. 3314 Art. 3(b))."),
+    ("incident.irregulars_sent", "the incident names the state that sent the irregulars "
+                                 "(`irregulars_sent_by`, Art. 3(g)); that state is the actor."),
+    ("incident.duration_days", "days from `start` to `end`, both counted (1 without `end`)."),
+    ("pair", "in classification, commitment and incident-tension rules: the relations between "
+             "the incident's actor and its target on its start date; every field is false "
+             "when the incident has no actor. `allied`: both are bound by one defence "
+             "commitment in force; `same_body`: both hold a tier (active or frozen) of one body."),
+    ("bond", "in commitments: `actor_bound`, the actor is a party of this commitment; "
+             "`same_body`, the actor holds a tier of the commitment's body and the victim is "
+             "bound by it."),
+    ("request", "in commitments, the victim's requests up to `as_of`: `to_debtor`, one is "
+                "addressed to the debtor state itself; `to_body`, one is addressed to the "
+                "commitment's body or any organ of its organization, or has no addressee; "
+                "`assistance` / `consultations`, what some request asks."),
+    ("partners", "in stance rules: the decider's strategic partners on the date and what any "
+                 "of them has with the candidate (`rivalry`, `conflict`, `hostility_now`, "
+                 "`territorial_dispute`); `count` is how many partners it has."),
+    ("conflict.unmet_requests", "requests (up to `as_of`) whose addressee did less than "
+                                "asked, by the incident's recorded `responses` and the "
+                                "parameters `consultation_met_by` / `assistance_met_by`; 0 "
+                                "when the incident records no responses."),
+    ("conflict.response_gaps", "commitments answered below what they owed under this reading "
+                               "(each is a response gap in the report)."),
+)
 
 
 def _field_kind(f: Any) -> str:

@@ -85,13 +85,15 @@ class Counts:
     reading: str
     obligations: int
     tensions: int
+    gaps: int = 0
 
 
 def counts(report: Report) -> tuple[tuple[Counts, ...], int]:
-    """Obligations and tensions per reading, and the tensions that belong to no reading
-    (those about an admission hold whatever the reading)."""
+    """Obligations, tensions and response gaps per reading, and the tensions that belong
+    to no reading (those about an admission hold whatever the reading)."""
     rows = tuple(Counts(r, sum(o.interpretation == r for o in report.obligations),
-                        sum(t.interpretation == r for t in report.tensions))
+                        sum(t.interpretation == r for t in report.tensions),
+                        sum(g.interpretation == r for g in report.gaps))
                  for r in report.interpretations)
     return rows, sum(t.interpretation is None for t in report.tensions)
 

@@ -39,7 +39,8 @@ MAX_VARIANTS = 1_000_000
 _WHERE = Location("<command line>")
 NUMERIC_FACTS = ("days_on_territory", "depth_km", "killed", "wounded", "captured")
 BOOL_FACTS = ("state_forces", "crossed_border", "shots_fired", "border_delimited",
-              "internal_unrest", "framed_as_external")
+              "internal_unrest", "framed_as_external", "shelling", "strikes",
+              "attack_on_forces", "armed_group")
 
 
 @dataclass(frozen=True)

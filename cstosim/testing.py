@@ -100,11 +100,22 @@ def incidents(rules: CompiledRules, as_of: dt.date,
         actor = draw(st.one_of(other, other, st.none()))
         start = draw(dates(rules, FIRST_DAY, as_of))
         edges = _edges(rules)
+        bodies = sorted(rules.spec.bodies)
+        addressees = st.one_of(st.none(), st.builds(m.Addressee, body=st.sampled_from(bodies)),
+                               st.builds(m.Addressee, state=other))
         requests = draw(st.lists(st.builds(
-            m.Request, article=st.sampled_from(["art2", "art4"]),
+            m.Request, article=st.sampled_from(["art2", "art4"]), to=addressees,
             date=st.dates(start, as_of + dt.timedelta(days=30))), max_size=2))
+        responses = draw(st.lists(st.builds(
+            m.Response, by=addressees.filter(lambda a: a is not None),
+            kind=st.sampled_from(m.RESPONSE_KINDS), date=st.dates(start, as_of)), max_size=2))
+        sender = draw(st.one_of(st.none(), st.just(actor))) if actor else None
+        end = draw(st.one_of(st.none(), st.dates(start, start + dt.timedelta(days=10))))
         return m.Incident(
-            id=ident, actor=actor, target=target, start=start,
+            id=ident, actor=actor, target=target, start=start, end=end,
+            shelling=draw(st.booleans()), strikes=draw(_likely(False)),
+            attack_on_forces=draw(st.booleans()), irregulars_sent_by=sender,
+            armed_group=draw(_likely(False)), responses=responses,
             state_forces=draw(_likely()), crossed_border=draw(_likely()),
             days_on_territory=draw(_count(edges, 400)),
             depth_km=draw(st.one_of(st.sampled_from([0.0, 0.5, 1.0, 3.5]),

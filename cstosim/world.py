@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cstosim import program as pg
-from cstosim.program import NO_STATE, PairView, StateView
+from cstosim.program import NO_STATE, PairView, PartnersView, StateView
 from cstosim.report import Reason, reason
 
 BINDING = ("active", "frozen")
@@ -172,6 +172,7 @@ class World:
         self.end_membership(state, body, on)
         later = [x.start for x in self._by_holder.get((state, body), ()) if x.start > on]
         self._bound.clear()
+        self._pairs.clear()
         self._add(Held(state, body, tier, on, min(later, default=None), status))
 
     # queries
@@ -180,6 +181,11 @@ class World:
             if x.on(d):
                 return x
         return None
+
+    def holds_binding(self, state: str, body: str, d: dt.date) -> bool:
+        """Whether ``state`` holds a tier of ``body`` on ``d`` under a binding status."""
+        held = self.holding(state, body, d)
+        return held is not None and held.status in BINDING
 
     def holders(self, body: str, tier: str, d: dt.date,
                 statuses: Iterable[str] = BINDING) -> list[Held]:
@@ -231,7 +237,19 @@ class World:
             sponsorship="sponsorship" in kinds_now,
             hostility_now="hostility" in kinds_now,
             hostility_past=past_hostility or "hostility" in kinds_now,
+            allied=any(c.type == "defence" and c.in_force(d) and a in (b_ := self.bound(c, d))
+                       and b in b_ for c in self.commitments_of(a, d)),
+            same_body=bool({x.body for x in self.memberships_of(a, d) if x.status in BINDING}
+                           & {x.body for x in self.memberships_of(b, d) if x.status in BINDING}),
         )
+
+    def partners(self, decider: str, candidate: str, d: dt.date) -> PartnersView:
+        """What ``decider``'s strategic partners on ``d`` have with ``candidate``."""
+        found = [self.pair(p, candidate, d) for p in self.related(decider)
+                 if p != candidate and self.pair(decider, p, d).strategic_partnership]
+        return PartnersView(len(found), any(x.rivalry for x in found),
+                            any(x.conflict for x in found), any(x.hostility_now for x in found),
+                            any(x.territorial_dispute for x in found))
 
     def commitments_of(self, state: str, d: dt.date) -> list[pg.Commitment]:
         """Commitments that may bind ``state`` on ``d`` (by its pacts and tiers), by id."""

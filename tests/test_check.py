@@ -29,7 +29,11 @@ BROKEN: dict[str, list[tuple[str, str]]] = {
     "classification_unambiguous": [("classification_overlap: most_severe_wins",
                                     "classification_overlap: forbidden")],
     # A non-monotone threshold: more deaths turn aggression back into a border incident.
-    "monotonicity": [("incident.killed > params.frontier_max_killed]",
+    "monotonicity": [("params.gravity_min_killed]\n        - any: [incident.border_delimited == true, "
+                      "params.undelimited_border_excuses == false, "
+                      "incident.killed > params.frontier_max_killed]",
+                      "params.gravity_min_killed]\n        - any: [incident.border_delimited == true, "
+                      "params.undelimited_border_excuses == false, "
                       "incident.killed < params.frontier_max_killed]")],
     # An obligation without a commitment in force: Art. 4 dated before the treaty entered into force.
     "obligation_backed": [("    from: 1994-04-20\n    until: 2012-12-19\n    owed_by: other_parties\n"

@@ -154,3 +154,36 @@ def test_a_parameter_named_like_a_python_keyword_compiles_and_agrees() -> None:
     _, scenario = cstosim.load_scenario(ROOT / "scenarios" / "syunik_gegharkunik_2021.yaml", rules)
     report = cstosim.evaluate(rules, scenario, explain="full")
     assert {c.interpretation: c.label for c in report.classifications}["treaty_text"] == "aggression"
+
+
+# The paths issue 12 added: the incident's pair, the commitment's bond and the victim's
+# requests, the decider's partners, and the new incident facts.
+NEW_PATHS: Schema = {p: t for p, t in ALL_PATHS.items()
+                     if p.split(".")[0] in ("pair", "bond", "request", "partners")
+                     or p in ("incident.shelling", "incident.weapons_used", "incident.duration_days",
+                              "incident.irregulars_sent", "incident.killed", "params.force_min_killed")}
+
+
+@st.composite
+def new_leaf(draw: st.DrawFn) -> str:
+    path = draw(st.sampled_from(sorted(NEW_PATHS)))
+    t = NEW_PATHS[path]
+    same = [p for p in NEW_PATHS if NEW_PATHS[p].name == t.name and p != path]
+    op = draw(st.sampled_from(["==", "!="] + (["<", ">="] if t.name == "num" else [])))
+    if same and draw(st.booleans()):
+        return f"{path} {op} {draw(st.sampled_from(same))}"
+    return f"{path} {op} {draw(literal(t))}"
+
+
+new_conditions = st.recursive(
+    new_leaf(), lambda kids: (st.builds(lambda k: {"all": k}, st.lists(kids, max_size=3))
+                              | st.builds(lambda k: {"not": k}, kids)), max_leaves=8)
+
+
+@given(new_conditions, st.lists(context_for(NEW_PATHS), min_size=1, max_size=4))
+def test_code_agrees_with_closures_on_pair_bond_request_and_partner_paths(
+        raw: Any, ctxs: list[Any]) -> None:
+    assert {p.split(".")[0] for p in NEW_PATHS} >= {"pair", "bond", "request", "partners"}
+    cond = compiled(raw, NEW_PATHS)
+    for c in ctxs:
+        assert bool(cond.test(c)) == bool(cond.closure(c)) == cond.record(c).result

@@ -17,6 +17,7 @@ import pytest
 import z3  # the `prove` extra; `dev` includes it, so CI runs these
 from typer.testing import CliRunner
 
+from cstosim import compile as compile_
 from cstosim import program as pg
 from cstosim.admissions import decide
 from cstosim.api import DEFAULT_RULES, load_rules, rules_from_text
@@ -46,7 +47,11 @@ BROKEN: dict[str, tuple[str, str]] = {
     "stay_out_does_not_block": ABSENCE_BLOCKS,
     "classification_total": ("  - id: unattributed_event\n    label: no_violation\n",
                              "  - id: unattributed_event\n    label: no_violation\n    enabled: false\n"),
-    "monotonicity": ("incident.killed > params.frontier_max_killed]",
+    "monotonicity": ("params.gravity_min_killed]\n        - any: [incident.border_delimited == true, "
+                     "params.undelimited_border_excuses == false, "
+                     "incident.killed > params.frontier_max_killed]",
+                     "params.gravity_min_killed]\n        - any: [incident.border_delimited == true, "
+                     "params.undelimited_border_excuses == false, "
                      "incident.killed < params.frontier_max_killed]"),
     "veto_blocks": ("  csc_consensus:\n    rule: consensus\n    objection: blocks",
                     "  csc_consensus:\n    rule: consensus\n    objection: does_not_block"),
@@ -100,8 +105,9 @@ def test_each_broken_rules_file_fails_its_proof(tmp_path: Path, pid: str) -> Non
 
 
 @pytest.mark.parametrize("pid,needle", [
+    # The solver picks the label (`border_incident`, or `threat` for an armed group's incursion).
     ("defence_on_aggression", "`cst_art4_2010` binds under `treaty_text` on an incident classified "
-                              "`border_incident`, not `aggression`"),
+                              "`"),
     ("stay_out_does_not_block", "under `csc_consensus` a member that is `absent` blocks a consensus "
                                 "decision (absence: blocks)"),
 ])
@@ -167,7 +173,18 @@ def _random_incident(rnd: random.Random) -> dict[str, object]:
             "requested_art2": rnd.random() < 0.5, "requested_art4": rnd.random() < 0.5,
             "days_on_territory": rnd.choice([0, 1, 2, 30]), "depth_km": rnd.choice([0.0, 0.5, 1.0, 3.5]),
             "killed": rnd.choice([0, 1, 5, 10, 11, 40]), "wounded": rnd.choice([0, 2]),
-            "captured": rnd.choice([0, 6]), "start": dt.date(2021, 5, 12)}
+            "captured": rnd.choice([0, 6]), "start": dt.date(2021, 5, 12),
+            "shelling": rnd.random() < 0.4, "strikes": rnd.random() < 0.2,
+            "attack_on_forces": rnd.random() < 0.3, "armed_group": rnd.random() < 0.3,
+            "irregulars_sent": rnd.random() < 0.2, "duration_days": rnd.choice([1, 2, 3, 5])}
+
+
+def _complete(facts: dict[str, object]) -> None:
+    """The derived facts, as the engine's view has them."""
+    facts["casualties"] = int(facts["killed"]) + int(facts["wounded"])  # type: ignore[call-overload]
+    facts["weapons_used"] = bool(facts["shelling"] or facts["strikes"])
+    # The sender of irregulars is the actor.
+    facts["irregulars_sent"] = bool(facts["irregulars_sent"] and facts["has_actor"])
 
 
 def test_symbolic_classification_matches_the_engine() -> None:
@@ -180,11 +197,15 @@ def test_symbolic_classification_matches_the_engine() -> None:
         ns = SimpleNamespace(**r.params)
         for _ in range(150):
             facts = _random_incident(rnd)
-            facts["casualties"] = int(facts["killed"]) + int(facts["wounded"])  # type: ignore[call-overload]
-            ctx = {"incident": SimpleNamespace(**facts), "params": ns}
+            _complete(facts)
+            pair = {k: bool(facts["has_actor"]) and rnd.random() < 0.5
+                    for k in compile_.PAIR_FIELDS}
+            ctx = {"incident": SimpleNamespace(**facts), "params": ns,
+                   "pair": SimpleNamespace(**pair)}
             sub = []
             for path, var in r.v.made.items():
-                val = facts[path.split(".")[1]]
+                root, attr = path.split(".")
+                val = pair[attr] if root == "pair" else facts[attr]
                 const = z3.BoolVal(val) if isinstance(val, bool) else (
                     z3.RealVal(val) if isinstance(val, float) else z3.IntVal(val))
                 sub.append((var, const))
@@ -239,3 +260,38 @@ def test_stay_out_and_veto_proofs_agree_with_decide(objection: str, abstention: 
                                             only=["veto_blocks", "stay_out_does_not_block"])}
     assert results["veto_blocks"].passed is not veto_broken
     assert results["stay_out_does_not_block"].passed is not stay_broken
+
+
+# Gravity turned upside down in the bombardment rule: fewer deaths by shelling read graver.
+BOMBARDMENT_INVERTED = (
+    "incident.weapons_used == true\n        - any: [incident.killed >= params.force_min_killed",
+    "incident.weapons_used == true\n        - any: [incident.killed < params.force_min_killed")
+
+
+def test_prove_reads_the_acts_of_force_and_replays_them(tmp_path: Path) -> None:
+    """A broken rule over the new incident facts (shelling, its duration) is caught, and the
+    counterexample scenario writes those facts, so the engine reproduces the violation."""
+    old, new = BOMBARDMENT_INVERTED
+    assert RULES_TEXT.count(old) == 1
+    path = tmp_path / "broken.yaml"
+    path.write_text(RULES_TEXT.replace(old, new), encoding="utf-8")
+    results = {r.id: r for r in prove_rules(load_rules(path), only=["monotonicity"],
+                                            rules_ref="../broken.yaml")}
+    found = results["monotonicity"].findings
+    assert found and all(f.replayed for f in found), [f.message for f in found]
+    assert any("shelling" in f.message or "strikes" in f.message for f in found)
+    assert any("shelling: true" in (f.scenario or "") or "strikes: true" in (f.scenario or "")
+               for f in found)
+
+
+def test_a_stance_chosen_by_a_parameter_is_reachable_only_through_its_choices(
+        tmp_path: Path) -> None:
+    """`partner_rival_objects` applies only when `partner_rival_stance` is `object`; with the
+    parameter's `choices` it is reachable, and without `object` among them it is not."""
+    assert all(r.passed for r in prove_rules(load_rules(), only=["rule_reachable"]))
+    old = "    choices: [support, abstain, object]\n"
+    assert RULES_TEXT.count(old) == 1
+    path = tmp_path / "no_object.yaml"
+    path.write_text(RULES_TEXT.replace(old, "    choices: [support, abstain]\n"), encoding="utf-8")
+    results = {r.id: r for r in prove_rules(load_rules(path), only=["rule_reachable"])}
+    assert [f.subject for f in results["rule_reachable"].findings] == ["partner_rival_objects"]

@@ -87,12 +87,12 @@ def test_the_summary_comes_first_with_labels_side_by_side() -> None:
 @pytest.mark.parametrize("path", SEEDS, ids=lambda p: p.stem)
 def test_every_section_is_written_even_when_empty(path: Path) -> None:
     out = cli("run", str(path)).stdout
-    for heading in ("SUMMARY", "ADMISSIONS", "CLASSIFICATIONS", "OBLIGATIONS", "TENSIONS",
-                    "NOTES", "DIFFERENCE FROM BASELINE"):
+    for heading in ("SUMMARY", "ADMISSIONS", "CLASSIFICATIONS", "OBLIGATIONS", "RESPONSE GAPS",
+                    "TENSIONS", "NOTES", "DIFFERENCE FROM BASELINE"):
         assert re.search(rf"^{heading}( \(.*\))?$", out, re.M), heading
     md = cli("run", str(path), "--format", "markdown").stdout
-    for heading in ("Summary", "Admissions", "Classifications", "Obligations", "Tensions",
-                    "Notes", "Difference from the baseline"):
+    for heading in ("Summary", "Admissions", "Classifications", "Obligations", "Response gaps",
+                    "Tensions", "Notes", "Difference from the baseline"):
         assert f"\n## {heading}\n" in md, heading
     blocks = re.split(r"^## .*$", md, flags=re.M)[1:]
     assert all(b.strip() for b in blocks)  # never a heading over nothing

@@ -14,6 +14,7 @@ from cstosim.report import (
     Difference,
     Obligation,
     Reason,
+    ResponseGap,
     Tension,
 )
 
@@ -33,6 +34,8 @@ def _what(c: Conclusion | None) -> str:
         return f"{c.debtor} owes {c.creditor} {c.type} ({c.strength}){against}, {c.treaty} {c.article}"
     if isinstance(c, Tension):
         return f"[{c.severity}] {c.kind}: {', '.join(c.parties)}"
+    if isinstance(c, ResponseGap):
+        return f"{c.creditor} owed {c.owed} under {c.commitment}, got {c.done}"
     assert isinstance(c, Reason)  # a note
     return sentence(c)
 

@@ -20,6 +20,7 @@ from cstosim.report import (
     Obligation,
     Reason,
     Report,
+    ResponseGap,
     Tension,
 )
 
@@ -77,6 +78,15 @@ def tension_json(t: Tension) -> dict[str, Any]:
             "leaves": _leaves(t.leaves)}
 
 
+def gap_json(g: ResponseGap) -> dict[str, Any]:
+    return {"id": g.id, "incident": g.incident, "interpretation": g.interpretation,
+            "commitment": g.commitment, "creditor": g.creditor, "debtors": list(g.debtors),
+            "owed": g.owed, "needed": g.needed, "done": g.done,
+            "responses": [{"by": b, "kind": k, "date": d} for b, k, d in g.responses],
+            "treaty": g.treaty, "article": g.article,
+            "reasons": [reason_json(r) for r in g.reasons]}
+
+
 def reason_json(r: Reason) -> dict[str, Any]:
     """A reason, note or cause: its code, its fields, and its sentence."""
     return {"code": r.code, "fields": {k: jsonable(v) for k, v in r.fields}, "text": sentence(r)}
@@ -93,6 +103,8 @@ def conclusion_json(c: Conclusion | None) -> dict[str, Any] | None:
         return obligation_json(c)
     if isinstance(c, Tension):
         return tension_json(c)
+    if isinstance(c, ResponseGap):
+        return gap_json(c)
     return reason_json(c)
 
 
@@ -119,6 +131,7 @@ def report_json(report: Report) -> dict[str, Any]:
         "admissions": [admission_json(a) for a in o.admissions],
         "classifications": [classification_json(c) for c in o.classifications],
         "obligations": [obligation_json(x) for x in o.obligations],
+        "response_gaps": [gap_json(g) for g in o.gaps],
         "tensions": [tension_json(t) for t in o.tensions],
         "notes": [reason_json(n) for n in o.notes],
         "difference": difference_json(report.difference),

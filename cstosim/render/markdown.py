@@ -121,6 +121,14 @@ def to_markdown(report: Report) -> str:
     else:
         out += ["None.", ""]
 
+    out += ["## Response gaps", ""]
+    if not report.gaps:
+        out += ["None.", ""]
+    else:
+        out += _table(["reading", "creditor", "owed by", "owed", "needed", "done", "rule"], [
+            [md(g.interpretation), md(g.creditor), md(", ".join(g.debtors)), md(g.owed),
+             md(g.needed), f"**{md(g.done)}**", code(g.commitment)] for g in report.gaps])
+
     out += ["## Tensions", ""]
     if report.tensions:
         out += _table(["severity", "kind", "parties", "readings", "rule", "why"], [

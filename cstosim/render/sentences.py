@@ -44,8 +44,23 @@ def _param(v: Any) -> str:
 
 
 def _article(f: dict[str, Any]) -> str:
-    article = str(f["article"])
-    return {"art2": "CST Art. 2", "art4": "CST Art. 4"}.get(article, article)
+    article = f["article"]
+    if article is None:
+        return "no article"
+    return {"art2": "CST Art. 2", "art4": "CST Art. 4"}.get(str(article), str(article))
+
+
+def _short(f: dict[str, Any]) -> str:
+    got = (f"the most recorded from those who owed it was `{f['done']}` by {f['by']} on {f['date']}"
+           if f["by"] else "nothing was recorded from those who owed it")
+    return (f"`{f['commitment']}` owed {f['creditor']} {f['owed']}, which takes at least "
+            f"`{f['needed']}`; {got}")
+
+
+def _unmet(f: dict[str, Any]) -> str:
+    to = f"to {f['to']}" if f["to"] else "to the parties"
+    return (f"the request of {f['date']} {to} for {f['asks']} got less than `{f['needed']}` "
+            "from its addressee")
 
 
 def _blocking(f: dict[str, Any]) -> str:
@@ -89,6 +104,9 @@ _SENTENCES: dict[str, Callable[[dict[str, Any]], str]] = {
                                       "not counted"),
     "request_unheard": lambda f: (f"`{f['state']}` is bound by no commitment on {f['date']}, so "
                                   f"its request under {_article(f)} in `{f['incident']}` asks no one"),
+    # response-gap reasons
+    "response_short": _short,
+    "request_unmet": _unmet,
     # admission reasons
     "tier_not_in_force": lambda f: (f"tier `{f['tier']}` of `{f['body']}` is not in force on "
                                     f"{f['date']} (status: {f['status']})"),

@@ -50,8 +50,10 @@ def obligation_lines(nodes: Sequence[sm.Node], every: Sequence[str], indent: int
             lines += wrap(f"{lead}{', '.join(debtors)} {verb} {node.creditor} {node.type} "
                           f"({node.strength}){tail}", indent, width)
         # the treaty's name and text are under COMMITMENTS CITED, once
-        lines += wrap(f"rule {node.commitment}, {node.article}; "
-                      f"read as {node.label} (judged by {node.judged_by})", indent + 2, width)
+        # judged by the reading itself unless the commitment says whose label counts
+        judge = "" if node.judged_by == "interpretation" else f" (judged by {node.judged_by})"
+        lines += wrap(f"rule {node.commitment}, {node.article}; read as {node.label}{judge}",
+                      indent + 2, width)
         if show:
             lines += _leaves(node.obligations, indent + 4, width)
         lines += obligation_lines(node.children, every, indent + 2, width, show, node.readings)
@@ -105,11 +107,13 @@ def summary_lines(report: Report, width: int) -> list[str]:
     if not admissions:
         lines.append("  admissions: none")
     per, unread = sm.counts(report)
-    table = _table([["", *every], ["obligations", *(str(c.obligations) for c in per)],
-                    ["tensions", *(str(c.tensions) for c in per)]], 2, width)
+    table = _table([["", *every, "no one reading"],
+                    ["obligations", *(str(c.obligations) for c in per), "-"],
+                    ["tensions", *(str(c.tensions) for c in per), str(unread)],
+                    ["response gaps", *(str(c.gaps) for c in per), "-"]], 2, width)
     lines += table or [line for c in per for line in wrap(
         f"{c.reading}: {c.obligations} obligations, {c.tensions} tensions", 2, width)]
-    if unread:
+    if unread and not table:
         lines += wrap(f"tensions not tied to one reading: {unread}", 2, width)
     return lines
 
@@ -152,8 +156,7 @@ def to_text(report: Report, width: int = WIDTH) -> str:
             add(wrap(f"deciders' vote ({a.decision_rule}, {a.procedure}): {vote}{blocked}", 4, width))
         if a.rights:
             add(wrap("rights: " + ", ".join(a.rights), 4, width))
-        for why in a.reasons:
-            add(wrap(f"why: {sentence(why)}", 4, width))
+        # the reasons (a.reasons) are the summary's "what decided it", written there once
     if not report.admissions:
         lines.append("  none")
 
@@ -176,24 +179,47 @@ def to_text(report: Report, width: int = WIDTH) -> str:
     n_groups = sum(1 for root in tree for _ in root.walk())
     lines += ["", f"OBLIGATIONS ({len(report.obligations)}"
               + (f", in {n_groups} groups)" if report.obligations else ")")]
-    for incident in dict.fromkeys(n.incident for n in tree):
-        add(wrap(f"{incident}:", 2, width))
-        add(obligation_lines([n for n in tree if n.incident == incident], every, 4, width, show))
+    incidents = list(dict.fromkeys(n.incident for n in tree))
+    for incident in incidents:  # headed by their incident when there are several
+        if len(incidents) > 1:
+            add(wrap(f"{incident}:", 2, width))
+        add(obligation_lines([n for n in tree if n.incident == incident], every,
+                             4 if len(incidents) > 1 else 2, width, show))
     if not report.obligations:
         lines.append("  none")
     else:
         lines += ["", "COMMITMENTS CITED"]
         for o in sm.commitments_cited(report.obligations):
-            add(wrap(f"{o.commitment}: {o.treaty}, {o.article}: {o.meaning}", 2, width))
-            add(wrap(f"source: {o.source}", 4, width))
+            add(wrap(f"{o.commitment}: {o.treaty}, {o.article}: {o.meaning} Source: {o.source}",
+                     2, width))
+
+    # Only incidents that record responses get a gap analysis.
+    lines += ["", f"RESPONSE GAPS ({len(report.gaps)})"]
+    if not report.gaps:
+        lines.append("  none")
+    for gap in report.gaps:
+        add(wrap(f"[{gap.interpretation}] {gap.creditor} was owed {gap.owed} under "
+                 f"{gap.commitment} by {', '.join(gap.debtors)}; got {gap.done} "
+                 f"(needs {gap.needed})", 2, width))
+        add(wrap(f"{gap.treaty}, {gap.article}; incident {gap.incident}", 4, width))
+        for why in gap.reasons:
+            add(wrap(f"why: {sentence(why)}", 4, width))
 
     lines += ["", f"TENSIONS ({len(report.tensions)})"]
+    said: dict[tuple[str, str], str] = {}  # a long fact value is written out once, first
     for shared in sm.merged(sm.by_severity(report.tensions)):
         t = shared.first
         where = f" {_mark(shared.readings, every)}" if shared.readings else ""
         add(wrap(f"[{t.severity}] {t.kind}: {', '.join(t.parties)} ({t.context}){where}", 2, width))
         add(wrap(f"{t.meaning} Rule {t.rule}; source: {t.source}", 4, width))
-        facts = [f"{k}={_fact(v)}" for k, v in t.facts]
+        facts = []
+        for k, v in t.facts:
+            text = _fact(v)
+            if len(text) >= 40 and (k, text) in said:
+                facts.append(f"{k}=(as above)")  # under the tension `said` names
+            else:
+                said.setdefault((k, text), t.kind)
+                facts.append(f"{k}={text}")
         if facts:
             add(wrap("facts: " + "; ".join(facts), 4, width))
         if show:
