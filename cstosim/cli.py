@@ -748,6 +748,7 @@ def sweep(
     """Vary facts or parameters over ranges and report where conclusions flip."""
 
     def body() -> int:
+        import signal
         import time
 
         from cstosim import sweep as sw
@@ -801,6 +802,9 @@ def sweep(
                 result = sw.sweep(job, None, chunk=chunk, progress=progress)
         except WorkerDied as exc:
             _end_progress()
+            _checkpoint()  # our own stop signal, if it came with the workers' end
+            if exc.signum == signal.SIGTERM:  # the whole process group was terminated
+                raise Terminated from None
             raise CstosimError([Diagnostic(
                 "worker_died", Location("<command line>"),
                 f"a sweep worker process stopped before finishing its variants ({exc})",

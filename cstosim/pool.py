@@ -33,7 +33,13 @@ _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 class WorkerDied(Exception):
-    """A worker process ended without finishing its task (killed, or out of memory)."""
+    """A worker process ended without finishing its task (killed, or out of memory);
+    ``signum`` is the signal that ended it, when one did (SIGTERM: the whole process group
+    was terminated, which the caller should treat as its own termination)."""
+
+    def __init__(self, message: str, signum: int | None = None) -> None:
+        super().__init__(message)
+        self.signum = signum
 
 
 def _worker_start(initializer: Callable[..., object] | None, initargs: tuple[Any, ...]) -> None:
@@ -66,8 +72,10 @@ def process_pool(workers: int, initializer: Callable[..., object] | None = None,
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
         yield pool
     except BrokenProcessPool as exc:
+        ended = [p.exitcode for p in list((pool._processes or {}).values())]  # see worker_pids
+        signum = next((-c for c in ended if c is not None and c < 0), None)
         kill_workers(pool)
-        raise WorkerDied(str(exc)) from None
+        raise WorkerDied(str(exc), signum) from None
     except BaseException:
         kill_workers(pool)
         raise

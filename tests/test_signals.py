@@ -16,6 +16,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,21 @@ CSTOSIM = shutil.which("cstosim")
 # about 300,000 variants: minutes of work, far more than any test waits for
 LONG_SWEEP = ("--vary", "incident.killed=0..1000", "--vary", "incident.days_on_territory=1..300")
 EXITS = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+@pytest.fixture(autouse=True)
+def interruptible() -> Iterator[None]:
+    """Ctrl-C as in a terminal: a test run started in the background (``pytest &``) has
+    SIGINT ignored, which its children inherit, and cstosim, like Python itself, keeps an
+    ignored SIGINT ignored. A handler here is reset to the default in the child."""
+    old = signal.getsignal(signal.SIGINT)
+    if old is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        if old is signal.SIG_IGN:
+            signal.signal(signal.SIGINT, old)
 
 
 def children(pid: int) -> set[int]:
