@@ -513,6 +513,51 @@ def _check_progress(n_props: int, examples: int) -> Iterator[Callable[[str, int,
 
 
 @app.command()
+def fmt(
+    files: Annotated[list[Path], typer.Argument(help="Rules or scenario files to format.")],
+    check_: Annotated[bool, typer.Option(
+        "--check", help="Change nothing; exit 1 and name the files that are not canonical.")] = False,
+) -> None:
+    """Rewrite rules and scenario files in the canonical layout, keeping their comments."""
+
+    def body() -> int:
+        import os
+
+        from cstosim.errors import CstosimError
+        from cstosim.fmt import format_text
+        from cstosim.load import read_text
+        from cstosim.output import write_atomic
+
+        problems = []
+        todo: list[tuple[Path, str]] = []
+        for f in files:
+            try:
+                text = read_text(f)
+                formatted = format_text(text, str(f))
+            except CstosimError as exc:
+                problems += exc.diagnostics
+                continue
+            if formatted != text:
+                todo.append((f, formatted))
+        if problems:  # every file's problems at once, and nothing written
+            raise CstosimError(problems)
+        if check_:
+            for f, _ in todo:
+                print(f"would reformat {f}")
+            print(f"{len(todo)} of {len(files)} file(s) would be reformatted" if todo
+                  else f"{len(files)} file(s) already in the canonical layout", file=sys.stderr)
+            return EXIT_EXPECTATION if todo else EXIT_OK
+        for f, formatted in todo:
+            # a symlink stays a link: the file it points to is the one rewritten
+            write_atomic(os.path.realpath(f), formatted, force=True)
+            print(f"reformatted {f}")
+        print(f"{len(todo)} file(s) reformatted, {len(files) - len(todo)} unchanged", file=sys.stderr)
+        return EXIT_OK
+
+    _guard(body)
+
+
+@app.command()
 def prove(
     rules: Annotated[Path | None, typer.Option(help="Rules file to prove (default: bundled).")] = None,
     property_: Annotated[list[str] | None, typer.Option(

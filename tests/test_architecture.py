@@ -34,6 +34,7 @@ ALLOWED: dict[str, set[str]] = {
     "properties": {"model", "program", "api", "compile", "admissions", "evaluate", "world",
                    "errors", "report", "render.json"},
     "pool": set(),
+    "fmt": {"model", "api", "errors", "load"},
     "check": {"model", "api", "compile", "pool", "properties", "testing"},
     "explain": {"model", "api", "compile", "conditions", "errors", "report"},
     "compare": {"api", "compile", "difference", "evaluate", "program", "report"},
