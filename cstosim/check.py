@@ -9,17 +9,18 @@ The work is split into shards of at most :data:`SHARD` examples, each a separate
 hypothesis search with its own seed derived from (seed, property, shard), and the
 shards run on all cores through :mod:`cstosim.pool`. A shard's seed does not depend
 on the number of workers, so a run with a given seed tries the same scenarios on
-one core or many. A time budget stops the generation of new examples once spent
-(a shrink already under way finishes); a property whose budget ran out before all
-its examples were tried is reported as cut short with the number it did try, never
-as simply holding.
+one core or many; once a shard finds a violation the property's later shards are
+skipped, and the counterexample is always the lowest failing shard's. A time
+budget stops the generation of new examples once spent (a shrink already under way
+finishes); a property whose budget ran out before all its examples were tried is
+reported as cut short with the number it did try, never as simply holding.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from hypothesis import HealthCheck, Phase, Verbosity, find, settings
@@ -82,6 +83,8 @@ class _Tally:
     shards: int
     done: list[_ShardResult] = field(default_factory=list)
     live: dict[int, int] = field(default_factory=dict)  # shard -> examples reported so far
+    failed_at: int | None = None  # the lowest shard that found a violation
+    skipped: int = 0  # later shards not run once one failed
 
 
 def shards(examples: int) -> list[int]:
@@ -119,9 +122,24 @@ def check_rules(rules: CompiledRules, *, examples: int = 500, seed: int = 0,
         t = tallies[r.prop]
         t.live.pop(r.index, None)
         t.done.append(r)
+        if r.counterexample is not None and (t.failed_at is None or r.index < t.failed_at):
+            t.failed_at = r.index
         if progress is not None:
             progress(r.prop, sum(t.live.values()) + sum(d.tried for d in t.done),
-                     len(t.done) == t.shards)
+                     len(t.done) + t.skipped == t.shards)
+
+    def still_needed() -> Iterator[_Shard]:
+        # Once a shard has found a violation, the property's later shards are skipped: the
+        # counterexample reported is the one of the lowest failing shard, which always runs
+        # (every shard before it does, and none of them fails), so it does not depend on timing.
+        for s in work:
+            t = tallies[s.prop]
+            if t.failed_at is not None and s.index > t.failed_at:
+                t.skipped += 1
+                if progress is not None and len(t.done) + t.skipped == t.shards:
+                    progress(s.prop, sum(d.tried for d in t.done), True)
+                continue
+            yield s
 
     jobs = pool.cores() if jobs is None else jobs
     if jobs <= 1:
@@ -129,12 +147,12 @@ def check_rules(rules: CompiledRules, *, examples: int = 500, seed: int = 0,
         _rules = rules
         pool.listen(seen)
         try:
-            for s in work:
+            for s in still_needed():
                 finished(_run_shard(s))
         finally:
             pool.listen(None)
     else:
-        for _, r in pool.run(_run_shard, work, jobs=jobs, init=_adopt, init_args=(rules,),
+        for _, r in pool.run(_run_shard, still_needed(), jobs=jobs, init=_adopt, init_args=(rules,),
                              progress=seen):
             finished(r)
     return [_merge(p, tallies[p.id]) for p in props]

@@ -68,19 +68,32 @@ def run(fn: Callable[[T], R], items: Iterable[T], *, jobs: int,
         progress: Callable[[tuple[Any, ...]], None] | None = None) -> Iterator[tuple[int, R]]:
     """Apply ``fn`` to every item in ``jobs`` worker processes; yield (index, result) as each ends.
 
-    ``fn`` and ``init`` must be module-level functions (they are pickled by name). ``init``
-    runs once in each worker with ``init_args``: load there what every task shares. An
-    exception raised by ``fn`` is raised here, in the parent, after the pool is torn down.
+    ``items`` is read lazily, one item whenever a worker is free, so a caller can stop
+    producing work (or skip some) in the light of the results it has had. ``fn`` and
+    ``init`` must be module-level functions (they are pickled by name). ``init`` runs once
+    in each worker with ``init_args``: load there what every task shares. An exception
+    raised by ``fn`` is raised here, in the parent, after the pool is torn down.
     """
-    work = list(items)
+    source = iter(items)
     # fork where there is one: workers inherit the parent's loaded state instead of unpickling it
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
     messages = ctx.Queue()
-    pool = ctx.Pool(max(1, min(jobs, len(work) or 1)), initializer=_start,
-                    initargs=(messages, init, init_args))
+    pool = ctx.Pool(max(1, jobs), initializer=_start, initargs=(messages, init, init_args))
     try:
-        pending: dict[int, AsyncResult[R]] = {i: pool.apply_async(fn, (x,)) for i, x in enumerate(work)}
-        while pending:
+        pending: dict[int, AsyncResult[R]] = {}
+        count = 0
+        exhausted = False
+        while pending or not exhausted:
+            while not exhausted and len(pending) < max(1, jobs):
+                try:
+                    item = next(source)
+                except StopIteration:
+                    exhausted = True
+                    break
+                pending[count] = pool.apply_async(fn, (item,))
+                count += 1
+            if not pending:
+                break
             _drain(messages, progress, wait=_POLL)
             for i in [i for i, r in pending.items() if r.ready()]:
                 result = pending.pop(i).get()

@@ -270,3 +270,15 @@ def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     shown = b"".join(chunks).decode("utf-8", "replace")
     assert done.returncode == 0
     assert "1 properties" in shown and "\x1b[" in shown  # rich drew (and then cleared) a bar
+
+
+def test_a_failure_skips_later_shards_and_its_counterexample_does_not_depend_on_workers(
+        tmp_path: Path) -> None:
+    from cstosim.check import SHARD, check_rules
+
+    broken = cstosim.load_rules(broken_rules(tmp_path, "tier_order"))
+    one = check_rules(broken, examples=4 * SHARD, seed=2, only=("tier_order",), jobs=1)
+    two = check_rules(broken, examples=4 * SHARD, seed=2, only=("tier_order",), jobs=2)
+    assert not one[0].passed and not two[0].passed
+    assert one[0].counterexample == two[0].counterexample
+    assert one[0].examples < 4 * SHARD  # tier_order fails on any scenario: shard 0 fails, the rest skip
