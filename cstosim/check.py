@@ -134,6 +134,9 @@ def check_rules(rules: CompiledRules, *, examples: int = 500, seed: int = 0,
         # (every shard before it does, and none of them fails), so it does not depend on timing.
         for s in work:
             t = tallies[s.prop]
+            if deadline is not None and time.monotonic() > deadline:
+                finished(_ShardResult(s.prop, s.index, 0, True))  # spent: no worker needed
+                continue
             if t.failed_at is not None and s.index > t.failed_at:
                 t.skipped += 1
                 if progress is not None and len(t.done) + t.skipped == t.shards:

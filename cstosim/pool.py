@@ -79,6 +79,7 @@ def run(fn: Callable[[T], R], items: Iterable[T], *, jobs: int,
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
     messages = ctx.Queue()
     pool = ctx.Pool(max(1, jobs), initializer=_start, initargs=(messages, init, init_args))
+    ended: queue_mod.Queue[int] = queue_mod.Queue()  # filled by the pool's result thread
     try:
         pending: dict[int, AsyncResult[R]] = {}
         count = 0
@@ -90,15 +91,19 @@ def run(fn: Callable[[T], R], items: Iterable[T], *, jobs: int,
                 except StopIteration:
                     exhausted = True
                     break
-                pending[count] = pool.apply_async(fn, (item,))
+                tell = _teller(ended, count)
+                pending[count] = pool.apply_async(fn, (item,), callback=tell, error_callback=tell)
                 count += 1
             if not pending:
                 break
-            _drain(messages, progress, wait=_POLL)
-            for i in [i for i, r in pending.items() if r.ready()]:
-                result = pending.pop(i).get()
-                _drain(messages, progress, wait=0)
-                yield i, result
+            _drain(messages, progress, wait=0)
+            try:
+                i = ended.get(timeout=_POLL)  # wakes as soon as a task ends
+            except queue_mod.Empty:
+                continue
+            result = pending.pop(i).get()
+            _drain(messages, progress, wait=0)
+            yield i, result
         _drain(messages, progress, wait=0)
         pool.close()
         pool.join()
@@ -108,6 +113,13 @@ def run(fn: Callable[[T], R], items: Iterable[T], *, jobs: int,
         pool.join()
         messages.close()
         messages.join_thread()
+
+
+def _teller(ended: queue_mod.Queue[int], i: int) -> Callable[[object], None]:
+    def tell(_: object) -> None:
+        ended.put(i)
+
+    return tell
 
 
 def _drain(messages: Any, progress: Callable[[tuple[Any, ...]], None] | None, *, wait: float) -> None:
