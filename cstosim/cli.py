@@ -107,6 +107,11 @@ def _guard(body: Callable[[], int]) -> None:
         code = body()
         if sys.stdout is not None:
             sys.stdout.flush()  # a full or closed stdout fails here, not at exit
+        if _RECEIVED:  # interrupted, but a library swallowed the exception and finished
+            print("interrupted; the command finished, but its result may be incomplete.",
+                  file=sys.stderr)
+            code = EXIT_TERMINATED if isinstance(_stop_exception(_RECEIVED[0]), Terminated) \
+                else EXIT_INTERRUPTED
     except CstosimError as exc:
         code = _fail(exc.diagnostics, exc.omitted)
     except BrokenPipeError:
@@ -529,10 +534,11 @@ def check(
 
 
 @contextmanager
-def _check_progress(n_props: int, examples: int) -> Iterator[Callable[[str, int, bool], None] | None]:
-    """A rich progress bar with an ETA on a terminal; nothing otherwise (the summary line says it)."""
+def _check_progress(n_props: int, examples: int) -> Iterator[Callable[[str, int, bool], None]]:
+    """A rich progress bar with an ETA on a terminal; nothing shown otherwise (the summary line
+    says it). Either way each report is a checkpoint for a stop signal a library swallowed."""
     if not sys.stderr.isatty():
-        yield None
+        yield lambda pid, tried, finished: _checkpoint()
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -544,6 +550,7 @@ def _check_progress(n_props: int, examples: int) -> Iterator[Callable[[str, int,
     seen: dict[str, int] = {}
 
     def update(pid: str, tried: int, finished: bool) -> None:
+        _checkpoint()
         if pid not in tasks:
             tasks[pid] = bar.add_task(f"  {pid}", total=examples)
         done = examples if finished else min(tried, examples)
@@ -812,12 +819,12 @@ def sweep(
 
     def body() -> int:
         import time
-        from concurrent.futures import Executor, ProcessPoolExecutor
 
         from cstosim import sweep as sw
         from cstosim.api import load_scenario
         from cstosim.errors import CstosimError, Diagnostic, Location
         from cstosim.output import write_atomic
+        from cstosim.pool import WorkerDied, process_pool, stop_executor
         from cstosim.render import sweep as sweep_text
 
         compiled, sc = load_scenario(scenario, _rules(rules))
@@ -833,8 +840,16 @@ def sweep(
             str(Path(scenario).parent / sc.spec.rules) if sc.spec.rules else None)
         job = sw.Job(rules_path, str(scenario), tuple(sorted(params.items())), axes, names)
         started = time.monotonic()
+        shown = [False]  # a progress line is open on stderr
+
+        def _end_progress() -> None:
+            if shown[0]:
+                print(file=sys.stderr, flush=True)
+                shown[0] = False
 
         def progress(done: int, n: int) -> None:
+            _checkpoint()
+            shown[0] = done < n
             width = 30
             filled = width * done // max(n, 1)
             rate = done / max(time.monotonic() - started, 1e-9)
@@ -842,17 +857,33 @@ def sweep(
                   f"({rate:,.0f}/s)", end="" if done < n else "\n", file=sys.stderr, flush=True)
 
         n_workers = workers or (sw.default_workers() if total >= 2000 else 1)
-        pool: Executor | None = None
+        chunk = max(8, min(256, total // (n_workers * 8) or 8))
+        # the files as validated above are the ones every variant evaluates, read once
+        sw.prime(job, compiled, sc)
         try:
             if executor is ExecutorKind.dask:
-                pool = _dask_executor(scheduler)
+                remote = _dask_executor(scheduler)
+                try:
+                    result = sw.sweep(job, remote, chunk=chunk, progress=progress)
+                except BaseException:
+                    stop_executor(remote)  # cancel what the cluster still has queued
+                    raise
+                remote.shutdown()
             elif n_workers > 1:
-                pool = ProcessPoolExecutor(max_workers=n_workers)
-            result = sw.sweep(job, pool, chunk=max(8, min(256, total // (n_workers * 8) or 8)),
-                              progress=progress)
-        finally:
-            if pool is not None:
-                pool.shutdown()
+                with process_pool(n_workers) as pool:
+                    result = sw.sweep(job, pool, chunk=chunk, progress=progress)
+            else:
+                result = sw.sweep(job, None, chunk=chunk, progress=progress)
+        except WorkerDied as exc:
+            _end_progress()
+            raise CstosimError([Diagnostic(
+                "worker_died", Location("<command line>"),
+                f"a sweep worker process stopped before finishing its variants ({exc})",
+                "the machine may be short of memory: try fewer `--workers` or a smaller "
+                "sweep")]) from None
+        except BaseException:
+            _end_progress()
+            raise
         if format is SweepFormat.json:
             text = sweep_text.to_json(result)
         elif format is SweepFormat.csv:
@@ -1076,15 +1107,51 @@ class Terminated(BaseException):
     """SIGTERM, raised in the main thread so that pending writes clean up."""
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise Terminated
+_RECEIVED: list[int] = []
+"""Stop signals received, oldest first: an interrupt swallowed on its way (raised inside a
+``__del__`` or a library's ``except BaseException``) is raised again at the next
+:func:`_checkpoint`, and a command that still finishes exits 130/143."""
+
+
+def _stop_exception(signum: int) -> BaseException:
+    import signal
+
+    return KeyboardInterrupt() if signum == signal.SIGINT else Terminated()
+
+
+def _on_stop_signal(signum: int, frame: object) -> None:
+    _RECEIVED.append(signum)
+    raise _stop_exception(signum)
+
+
+def _checkpoint() -> None:
+    """Raise the interrupt again if one was received and swallowed (long commands call this
+    from their progress callbacks)."""
+    if _RECEIVED:
+        raise _stop_exception(_RECEIVED[0])
+
+
+def _quiet_unraisable(hook: Any) -> Callable[[Any], None]:
+    """An unraisable-exception hook that drops the interrupts :func:`_on_stop_signal` raised
+    where Python cannot propagate them (they are recorded and raised again), instead of
+    printing a traceback for them."""
+
+    def quiet(unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt | Terminated) and _RECEIVED:
+            return
+        hook(unraisable)
+
+    return quiet
 
 
 def entry() -> None:
     """Console-script entry point."""
     import signal
 
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGTERM, _on_stop_signal)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not ignored by the shell
+        signal.signal(signal.SIGINT, _on_stop_signal)
+    sys.unraisablehook = _quiet_unraisable(sys.unraisablehook)
     # text a terminal's encoding cannot show (LC_ALL=C, PYTHONIOENCODING=ascii) is written
     # as backslash escapes rather than failing the command
     for stream in (sys.stdout, sys.stderr):

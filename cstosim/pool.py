@@ -1,28 +1,123 @@
-"""A small process pool that dies with its caller: shared by ``check`` (and meant for ``sweep``).
+"""Worker pools that stop at once: the process pool behind ``sweep`` (and ``check``).
 
-Work goes to worker processes; results come back in completion order. The
-pool is built so that an interrupt is quick and clean:
+A plain :class:`~concurrent.futures.ProcessPoolExecutor` left by an exception
+(Ctrl-C, SIGTERM) waits in ``shutdown`` for every queued task to finish, and its
+workers, which share the terminal's process group, print their own
+``KeyboardInterrupt`` tracebacks. :func:`process_pool` is the pool to use instead:
 
-- workers ignore SIGINT (a Ctrl-C reaches the whole process group; only the
-  parent decides what it means) and take SIGTERM's default action, whatever
-  handler the parent had installed before forking;
-- when the caller's loop ends for any reason (a KeyboardInterrupt, the CLI's
-  SIGTERM exception, an error, or simply breaking out early), every worker is
-  terminated and joined before the exception goes on, so no orphan keeps a core.
+- its workers ignore SIGINT and take the default action on SIGTERM, so only the
+  parent decides what an interrupt means; the two signals are blocked in the parent
+  while workers are forked, so no worker runs the parent's Python handlers;
+- leaving the ``with`` block by an exception (``KeyboardInterrupt``, the CLI's
+  ``Terminated``, any error) cancels what is queued and kills every worker before the
+  exception goes on, so nothing keeps running and nothing waits;
+- a worker that dies (killed, out of memory) surfaces as :class:`WorkerDied`.
 
-Workers can report progress through :func:`report`, which the parent receives
-as ``progress`` callbacks while it waits. Nothing here prints or exits.
+:func:`stop_executor` does the same for any other :class:`~concurrent.futures.Executor`
+(a Dask cluster's: pending tasks are cancelled; the cluster's workers are not ours to
+kill).
+
+:func:`run` is the same promise for ``check``'s shards on a ``multiprocessing`` pool:
+work read lazily as workers free up, results as each task ends, progress messages
+sent by workers with :func:`report`, every worker terminated when the caller's loop
+ends for any reason. Library code: nothing here prints or exits.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import multiprocessing as mp
 import os
 import queue as queue_mod
 import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager, suppress
 from multiprocessing.pool import AsyncResult
 from typing import Any, TypeVar
+
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+class WorkerDied(Exception):
+    """A worker process ended without finishing its task (killed, or out of memory)."""
+
+
+def _worker_start(initializer: Callable[..., object] | None, initargs: tuple[Any, ...]) -> None:
+    # INVARIANT: a worker never handles SIGINT itself (the parent stops it) and dies
+    # quietly on SIGTERM; the parent blocked both while forking, so unblock last.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def _started() -> None:
+    """A no-op task: submitting it makes the pool start its workers."""
+
+
+@contextmanager
+def process_pool(workers: int, initializer: Callable[..., object] | None = None,
+                 initargs: tuple[Any, ...] = ()) -> Iterator[ProcessPoolExecutor]:
+    """A process pool of ``workers`` workers, stopped at once when the block raises."""
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(),
+                               initializer=_worker_start, initargs=(initializer, initargs))
+    try:
+        # Start the workers now, with the stop signals blocked so that a signal arriving
+        # while forking waits for the parent (it is delivered when the mask is restored).
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            pool.submit(_started)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        yield pool
+    except BrokenProcessPool as exc:
+        kill_workers(pool)
+        raise WorkerDied(str(exc)) from None
+    except BaseException:
+        kill_workers(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def worker_pids(pool: ProcessPoolExecutor) -> list[int]:
+    """The process ids of the pool's live workers (empty once it is shut down)."""
+    # _processes is the executor's own table of its workers; typeshed declares it, and the
+    # standard library offers no public way to reach them.
+    return [p.pid for p in list((pool._processes or {}).values()) if p.pid is not None]
+
+
+def kill_workers(pool: ProcessPoolExecutor) -> None:
+    """Cancel every queued task and kill every worker now, without waiting for any task."""
+    procs = list((pool._processes or {}).values())  # see worker_pids
+    # the executor's own thread, which notices the dead workers and closes its pipes; it is
+    # joined below so that the interpreter's exit hook does not write to a pipe it is
+    # closing (CPython prints an EBADF traceback from that race). typeshed mistypes it.
+    manager: Any = getattr(pool, "_executor_manager_thread", None)
+    for proc in procs:
+        with suppress(OSError, ValueError, AttributeError):  # already gone
+            proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+    if isinstance(manager, threading.Thread):
+        manager.join(timeout=2.0)
+    for proc in procs:
+        with suppress(OSError, ValueError, AssertionError, AttributeError):
+            proc.join(timeout=1.0)
+
+
+def stop_executor(executor: Executor) -> None:
+    """Stop any executor without waiting: kill a process pool's workers, cancel the rest."""
+    if isinstance(executor, ProcessPoolExecutor):
+        kill_workers(executor)
+        return
+    try:
+        executor.shutdown(wait=False, cancel_futures=True)
+    except TypeError:  # Dask's executor cancels its pending tasks on shutdown(wait=False)
+        executor.shutdown(wait=False)
+
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -58,6 +153,7 @@ def _start(progress: Any, init: Callable[..., None] | None, args: tuple[Any, ...
     global _progress
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # blocked by run() while forking
     _progress = progress
     if init is not None:
         init(*args)
@@ -78,7 +174,11 @@ def run(fn: Callable[[T], R], items: Iterable[T], *, jobs: int,
     # fork where there is one: workers inherit the parent's loaded state instead of unpickling it
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
     messages = ctx.Queue()
-    pool = ctx.Pool(max(1, jobs), initializer=_start, initargs=(messages, init, init_args))
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)  # as process_pool does
+    try:
+        pool = ctx.Pool(max(1, jobs), initializer=_start, initargs=(messages, init, init_args))
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
     ended: queue_mod.Queue[int] = queue_mod.Queue()  # filled by the pool's result thread
     try:
         pending: dict[int, AsyncResult[R]] = {}
