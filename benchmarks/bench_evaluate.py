@@ -204,44 +204,122 @@ def _summaries_full(rules: cstosim.CompiledRules, sc: cstosim.Scenario, axes: An
     return [sw.summary(rules, sw.variant(sc, {}, axes, c)) for c in combos]
 
 
-def incremental(settings: Settings) -> list[Figure]:
-    """``cstosim.sweep.run_chunk`` (incremental: the frozen case edited, one shared world)
-    against the old full path (the model edited and the case rebuilt per variant), on the
-    same Syunik variants in one process, both giving ``cstosim.sweep.summary``s that must
-    be equal."""
+SWEEP_GOAL = Goal(">=", 20_000, on="median", text=">=20,000 variants/s")
+
+
+def _syunik_axes(days: int, killed: int) -> tuple[cstosim.CompiledRules, Any, Any]:
     from cstosim import sweep as sw
 
     rules, sc = cstosim.load_scenario(SYUNIK)
-    axes = (sw.parse_axis("incident.days_on_territory=0..90", rules, sc),
-            sw.parse_axis("incident.killed=0..29", rules, sc))
+    axes = (sw.parse_axis(f"incident.days_on_territory=0..{days - 1}", rules, sc),
+            sw.parse_axis(f"incident.killed=0..{killed - 1}", rules, sc))
+    return rules, sc, axes
+
+
+def incremental(settings: Settings) -> list[Figure]:
+    """Three sweep paths on the same Syunik variants in one process, all giving
+    ``cstosim.sweep.summary``s that must be equal:
+
+    * full: ``sweep.variant`` (the pydantic model edited) then ``sweep.summary`` (the case
+      and the world rebuilt), the path before issue 15;
+    * frozen case: ``run_chunk(..., incremental=False)``, each variant edits the frozen
+      ``Case`` and evaluates in full on one shared world (the first part of issue 15);
+    * dependency map: ``run_chunk`` as ``cstosim sweep`` runs it, with a fresh
+      ``sweep.Incremental`` per sample, so each sample pays for building its tables and
+      for every full evaluation a new signature needs."""
+    from cstosim import sweep as sw
+
+    rules, sc, axes = _syunik_axes(91, 30)
     combos = list(itertools.product(*(a.values for a in axes)))
     random.Random(settings.seed).shuffle(combos)
     combos = combos[: settings.sweep_variants]
     job = sw.Job(None, str(SYUNIK), (), axes)
-    sw.run_chunk(job, combos[:5])
-    fast: list[float] = []
+    sw.run_chunk(job, combos[:5], incremental=False)
+    # The dependency map's own sweep is larger, as the sweeps it is for are: its fixed costs
+    # (one full evaluation per new signature) would dominate 1,500 variants. It contains
+    # every variant of the smaller one, which are compared with the other paths.
+    days, killed = (200, 100) if settings.quick else (1000, 100)
+    _, _, big_axes = _syunik_axes(days, killed)
+    big_job = sw.Job(None, str(SYUNIK), (), big_axes)
+    big = list(itertools.product(*(a.values for a in big_axes)))
+    mapped: list[float] = []
+    frozen: list[float] = []
     full: list[float] = []
+    evaluated = 0
     for _ in range(3):
+        sw._PLANS.clear()
         start = time.perf_counter()
-        got = sw.run_chunk(job, combos)
-        fast.append(len(combos) / (time.perf_counter() - start))
+        found = sw.run_chunk(big_job, big)
+        mapped.append(len(big) / (time.perf_counter() - start))
+        evaluated = next(iter(sw._PLANS.values())).evaluated
         start = time.perf_counter()
-        ref = _summaries_full(rules, sc, axes, combos)
+        ref = sw.run_chunk(job, combos, incremental=False)
+        frozen.append(len(combos) / (time.perf_counter() - start))
+        start = time.perf_counter()
+        old = _summaries_full(rules, sc, axes, combos)
         full.append(len(combos) / (time.perf_counter() - start))
-        if got != ref:
-            raise AssertionError("sweep: the incremental path disagrees with full evaluation")
+        by_combo = dict(zip(big, found, strict=True))
+        if not [by_combo[c] for c in combos] == ref == old:
+            raise AssertionError("sweep: the incremental paths disagree with full evaluation")
+    return [
+        Figure("evaluate", f"sweep dependency map: {len(big):,} syunik variants, 1 process",
+               "variants/s", mapped, frozen,
+               f"frozen case, {len(combos):,} variants each evaluated (variants/s)",
+               SWEEP_GOAL, note=f"ratio = speed-up over the frozen-case path; {evaluated} of "
+                                f"{len(big):,} variants evaluated in full",
+               extra={"variants": len(big), "evaluated_in_full": evaluated,
+                      "dependency_map_variants_per_s": mapped,
+                      "frozen_case_variants_per_s": frozen, "full_variants_per_s": full}),
+        Figure("evaluate", f"sweep frozen case: {len(combos):,} syunik variants, 1 process",
+               "variants/s", frozen, full, "full path: model copied, case rebuilt (variants/s)",
+               note="ratio = speed-up of the frozen case over the full path (information)"),
+    ]
+
+
+def dask_sweep(settings: Settings) -> list[Figure]:
+    """``cstosim.sweep.sweep`` on a local Dask cluster (``distributed.LocalCluster``, one
+    single-threaded worker process each) with 1 and then 2 workers, end to end as
+    ``cstosim sweep --executor dask`` runs it: chunks submitted through the client's
+    executor, summaries gathered, flips found in the client. Parallel efficiency is the
+    2-worker rate over twice the 1-worker rate."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:  # the `dask` extra is not installed
+        return []
+    from cstosim import sweep as sw
+
+    days, killed = (200, 50) if settings.quick else (500, 100)  # 10,000 / 50,000 variants
+    _, _, axes = _syunik_axes(days, killed)
+    job = sw.Job(None, str(SYUNIK), (), axes)
+    n = days * killed
+    chunk = n // 8  # few, large tasks: each costs the cluster a round trip
+    rates: dict[int, list[float]] = {}
+    results: dict[int, Any] = {}
+    for workers in (1, 2):
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                          dashboard_address=None) as cluster, Client(cluster) as client:
+            ex = client.get_executor()
+            sw.sweep(job, ex, chunk=chunk)  # warm: every worker loads the rules and builds its plan
+            rates[workers] = []
+            for _ in range(3):
+                start = time.perf_counter()
+                results[workers] = sw.sweep(job, ex, chunk=chunk)
+                rates[workers].append(n / (time.perf_counter() - start))
+    if results[1].variants != results[2].variants or results[1].flips != results[2].flips:
+        raise AssertionError("sweep: 1 and 2 Dask workers gave different results")
+    per_core = [r / 2 for r in rates[2]]
     return [Figure(
-        "evaluate", f"sweep incremental: {len(combos):,} syunik variants, 1 process",
-        "variants/s", fast, full, "full path (variants/s)",
-        note="ratio = speed-up over the full path; goal 20,000 variants/s per core (see median)",
-        extra={"variants": len(combos), "incremental_variants_per_s": fast,
-               "full_variants_per_s": full})]
+        "evaluate", f"sweep on Dask: {n:,} syunik variants, 2 workers, per worker", "variants/s",
+        per_core, rates[1], "1 worker (variants/s)",
+        note="ratio = parallel efficiency (information); flips are found in the client, serially",
+        extra={"variants": n, "chunk": chunk, "one_worker_variants_per_s": rates[1],
+               "two_workers_variants_per_s": rates[2]})]
 
 
 def run(settings: Settings) -> list[Figure]:
     rules = cstosim.load_rules()
     return [*seeds(settings, rules), *tracing(settings, rules), *sweep(settings),
-            *incremental(settings)]
+            *incremental(settings), *dask_sweep(settings)]
 
 
 def profile(settings: Settings) -> str:

@@ -1,4 +1,4 @@
-"""Loading: a generated 20,000-incident scenario through the safe loader and validation.
+"""Loading: a generated 10,000-incident scenario through the safe loader and validation.
 
 Subject: ``cstosim.load.load_file(path)`` then
 ``cstosim.api.validate_model(cstosim.model.ScenarioFile, doc)`` - the project's safe,

@@ -60,7 +60,8 @@ class Settings:
 
     @property
     def load_incidents(self) -> int:
-        return 2_000 if self.quick else 20_000
+        # At most cstosim.api.MAX_ITEMS: a longer `events` list is refused before validation.
+        return 2_000 if self.quick else 10_000
 
     @property
     def load_repeat(self) -> int:

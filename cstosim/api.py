@@ -25,7 +25,7 @@ from cstosim.compiled import Scenario as Scenario
 from cstosim.compiled import conclusions as conclusions
 from cstosim.compiled import evaluate as evaluate
 from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
-from cstosim.load import Document, load_file, load_text
+from cstosim.load import Document, decode_text, load_file, load_text, read_bytes
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -215,8 +215,16 @@ def merged(problems: list[Diagnostic]) -> list[Diagnostic]:
 def load_rules(path: str | os.PathLike[str] | None = None) -> CompiledRules:
     """Load, validate and compile a rules file (the bundled rules when ``path`` is None)."""
     p = Path(path) if path is not None else _near(DEFAULT_RULES)
-    doc = load_file(p, defer=True)
-    return rules_from_document(doc)
+    from cstosim import cache
+
+    if not cache.enabled():
+        return rules_from_document(load_file(p, defer=True))
+    content = read_bytes(p)
+    # The name reports show is part of the key: the same text elsewhere is another entry.
+    return cache.cached_object(
+        "rules", str(p).encode() + b"\0" + content,
+        lambda: rules_from_document(load_text(decode_text(content, p), str(p), defer=True)),
+        CompiledRules)
 
 
 def _near(p: Path) -> Path:

@@ -839,25 +839,20 @@ def sweep(
         rules_path = str(rules) if rules else (
             str(Path(scenario).parent / sc.spec.rules) if sc.spec.rules else None)
         job = sw.Job(rules_path, str(scenario), tuple(sorted(params.items())), axes, names)
+        n_workers = workers or (sw.default_workers() if total >= 2000 else 1)
+        chunk = max(8, min(20_000, total // (n_workers * 8) or 8))
         started = time.monotonic()
-        shown = [False]  # a progress line is open on stderr
-
-        def _end_progress() -> None:
-            if shown[0]:
-                print(file=sys.stderr, flush=True)
-                shown[0] = False
+        bar = _Progress(f"{total:,} variants", total)
+        if not bar.live:  # a log gets one line when the work starts and one when it ends
+            print(f"sweeping {total:,} variants on {n_workers} worker"
+                  f"{'s' if n_workers > 1 else ''}", file=sys.stderr, flush=True)
 
         def progress(done: int, n: int) -> None:
             _checkpoint()
-            shown[0] = done < n
-            width = 30
-            filled = width * done // max(n, 1)
-            rate = done / max(time.monotonic() - started, 1e-9)
-            print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{n:,} variants "
-                  f"({rate:,.0f}/s)", end="" if done < n else "\n", file=sys.stderr, flush=True)
+            bar.update(done)
 
-        n_workers = workers or (sw.default_workers() if total >= 2000 else 1)
-        chunk = max(8, min(256, total // (n_workers * 8) or 8))
+        def _end_progress() -> None:
+            bar.close()
         # the files as validated above are the ones every variant evaluates, read once
         sw.prime(job, compiled, sc)
         try:
@@ -884,6 +879,10 @@ def sweep(
         except BaseException:
             _end_progress()
             raise
+        _end_progress()
+        wall = time.monotonic() - started
+        print(f"swept {total:,} variants in {wall:.1f} s ({total / max(wall, 1e-9):,.0f} "
+              "variants/s)", file=sys.stderr, flush=True)
         if format is SweepFormat.json:
             text = sweep_text.to_json(result)
         elif format is SweepFormat.csv:
@@ -1033,6 +1032,41 @@ def _failed_properties(compiled: CompiledRules, scenario: Any) -> set[str]:
                                                            expect.properties).items() if vs}
 
 
+class _Progress:
+    """A rich progress bar with rate and ETA on stderr when it is a terminal; nothing
+    otherwise (the command prints a line when it starts and one when it ends)."""
+
+    def __init__(self, what: str, total: int) -> None:
+        isatty = getattr(sys.stderr, "isatty", None)
+        self.live = bool(isatty and isatty())
+        if not self.live:
+            return
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        self._bar = Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(),
+                             TaskProgressColumn(), TimeRemainingColumn(),
+                             console=Console(stderr=True), transient=True)
+        self._task = self._bar.add_task(what, total=total)
+        self._bar.start()
+
+    def update(self, done: int) -> None:
+        if self.live:
+            self._bar.update(self._task, completed=done)
+
+    def close(self) -> None:
+        if self.live:
+            self._bar.stop()
+            self.live = False
+
+
 def _console(color: Color) -> Any:
     """A rich console for the terminal report, or None for plain text (not a terminal and
     not ``--color always``, or ``--color never``): files and pipes get the stable 80-column
@@ -1099,8 +1133,15 @@ def version_callback(value: bool) -> None:
 def main(
     version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True,
                                           help="Show the version and exit.")] = False,
+    no_cache: Annotated[bool, typer.Option(
+        "--no-cache", help="Compile the rules afresh: read and write no cache "
+                           "(also CSTOSIM_NO_CACHE=1).")] = False,
 ) -> None:
     """cstosim: CSTO membership-rules simulation."""
+    if no_cache:
+        from cstosim import cache
+
+        cache.disable()
 
 
 class Terminated(BaseException):

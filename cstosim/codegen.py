@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import copyreg
 import datetime as dt
 import types
 from collections.abc import Callable
 from typing import Any, cast
 
-from cstosim.conditions import Condition, Context, Leaf
+from cstosim.conditions import _NEVER as NEVER
+from cstosim.conditions import TRUE, Condition, Context, Leaf, rebuilt
 
 _CMP: dict[str, type[ast.cmpop]] = {
     "==": ast.Eq, "!=": ast.NotEq, "<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE,
@@ -127,3 +129,23 @@ def install(cond: Condition) -> Condition:
     with contextlib.suppress(RecursionError, MemoryError, ValueError):
         cond.test = to_code(cond)
     return cond
+
+
+# Pickling (the rules cache, :mod:`cstosim.cache`): a condition is stored as its validated
+# structure, never as code, and its closures and code are built again on load. Registered
+# here rather than as ``Condition.__reduce__`` because restoring the code needs this module.
+def _reduce(cond: Condition) -> str | tuple[Any, ...]:
+    if cond is TRUE:
+        return "TRUE"  # shared: stays the one object (by name in cstosim.conditions)
+    if cond is NEVER:
+        return "_NEVER"
+    return (_restore, (cond.kind, cond.children, cond.text, cond.leaf, cond.test is not cond.closure))
+
+
+def _restore(kind: str, children: tuple[Condition, ...], text: str, leaf: Leaf | None,
+             coded: bool) -> Condition:
+    cond = rebuilt(kind, children, text, leaf)
+    return install(cond) if coded else cond
+
+
+copyreg.pickle(Condition, _reduce)

@@ -372,7 +372,8 @@ def compile_rules(spec: m.RulesFile, locate: Callable[..., Location], file: str)
                 *(t.when.params_read() for t in tensions_ok if t.scope != "admission"))),
             "admission": frozenset({"chain_depth"}.union(
                 *(r.when.params_read() for r in (*gates, *stances)),
-                *(t.when.params_read() for t in tensions_ok if t.scope == "admission")))})
+                *(t.when.params_read() for t in tensions_ok if t.scope == "admission")))},
+        readers=pg.readers_of((*commitments, *gates, *stances, *classification, *tensions_ok)))
     return CompiledRules(
         spec=spec, program=program, param_types=param_types, schemas=schemas,
         rule_ids=frozenset(r.id for r in (*commitments, *gates, *stances, *classification,

@@ -134,7 +134,8 @@ class Leaf:
 class Condition:
     """A compiled condition: ``test`` is fast, ``trace`` records every leaf."""
 
-    __slots__ = ("_left", "_op", "_right", "children", "closure", "kind", "leaf", "test", "text")
+    __slots__ = ("_left", "_op", "_right", "_roots", "children", "closure", "kind", "leaf", "test",
+                 "text")
 
     def __init__(self, kind: str, children: Sequence[Condition], text: str,
                  test: Callable[[Context], bool],
@@ -149,6 +150,7 @@ class Condition:
         self.closure = test  # the reference implementation; `test` may be replaced by code
         self._left, self._right, self._op = left, right, op
         self.leaf = leaf
+        self._roots: frozenset[str] | None = None
 
     def record(self, ctx: Context) -> Trace:
         """Evaluate without short-circuit, keeping the all/any/not structure and every
@@ -166,6 +168,16 @@ class Condition:
         else:
             result = not kids[0].result
         return Trace(self.kind, self.text, result, kids)
+
+    def roots(self) -> frozenset[str]:
+        """The context names the condition reads (``incident``, ``debtor``, ...)."""
+        if self._roots is None:
+            if self.leaf is not None:
+                found = {self.leaf.root, *([self.leaf.right_root] if self.leaf.right_root else [])}
+                self._roots = frozenset(found)
+            else:
+                self._roots = frozenset().union(*(c.roots() for c in self.children))
+        return self._roots
 
     def params_read(self) -> set[str]:
         """Names of the parameters the condition reads (``params.NAME`` in its leaves)."""
@@ -414,6 +426,33 @@ def _combine(kind: str, kids: list[Condition]) -> Condition:
 
 
 _NEVER = Condition("any", (), "(invalid condition)", lambda c: False)
+
+
+def rebuilt(kind: str, children: tuple[Condition, ...], text: str, leaf: Leaf | None) -> Condition:
+    """A condition with its closures from its validated structure (how the rules cache
+    restores one; see :mod:`cstosim.codegen`), as the compiler built it."""
+    if kind == "leaf":
+        assert leaf is not None
+        return _leaf_of(leaf, text)
+    if kind == "not":
+        inner = children[0].test
+        return Condition("not", children, text, lambda c: not inner(c))
+    cond = _combine(kind, list(children))
+    cond.text = text
+    return cond
+
+
+def _leaf_of(spec: Leaf, text: str) -> Condition:
+    """The closures of a resolved leaf, as :meth:`Compiler._leaf` builds them."""
+    left_get = _getter(f"{spec.root}.{spec.attr}")
+    test: Callable[[Context], bool]
+    if spec.right_root is not None:
+        fn, right_get = OPERATORS[spec.op], _getter(f"{spec.right_root}.{spec.right_attr}")
+        test = lambda c: bool(fn(left_get(c), right_get(c)))  # noqa: E731 - one closure per leaf
+    else:
+        right_get = _const(spec.value)
+        test = _LEAF_AGAINST_CONSTANT[spec.op](spec.root, operator.attrgetter(spec.attr), spec.value)
+    return Condition("leaf", (), text, test, left_get, right_get, OPERATORS[spec.op], spec)
 
 
 def describe_values(t: Type) -> str:

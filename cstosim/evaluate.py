@@ -59,10 +59,7 @@ class Evaluation:
                  overrides: Mapping[str, Any] | None = None) -> None:
         self.program = program
         self.world = world
-        every, per_reading = split_overrides(overrides or {})
-        # INVARIANT: precedence, lowest first: the rules' default, the scenario's `params`,
-        # the reading's own `params`, `--set NAME`, `--set READING.NAME`.
-        self.base_params = {**params, **every}
+        self.base_params, self.params_ns, self.default_ns = reading_params(program, params, overrides)
         self.interpretations = interpretations
         self.explain = explain
         self.requests_until = requests_until
@@ -74,11 +71,6 @@ class Evaluation:
         self.candidacies: set[tuple[str, str, str]] = set()
         self.chains_capped = False  # set when a pact-chain search hit MAX_CHAIN_STEPS
         self.record: list[Record] | None = None if explain == "off" else []
-        self.params_ns = {name: SimpleNamespace(**{**params, **reading.params, **every,
-                                                   **per_reading.get(name, {})})
-                          for name, reading in program.interpretations.items()}
-        # Where no reading applies (admissions, disputes, pact chains).
-        self.default_ns = SimpleNamespace(**self.base_params)
 
     def traced(self, cond: Condition, ctx: dict[str, Any], kind: str, rule: str,
                **subject: Any) -> tuple[bool, tuple[LeafResult, ...]]:
@@ -101,6 +93,21 @@ class Evaluation:
         facts = tuple(sorted({**{k: v for k, v in who.items() if v}, **extra}.items()))
         self.tensions[tid] = Tension(tid, rule.id, rule.kind, rule.severity, parties, context,
                                      interp, rule.meaning, rule.source, facts, leaves)
+
+
+def reading_params(program: pg.Program, params: Mapping[str, Any],
+                   overrides: Mapping[str, Any] | None
+                   ) -> tuple[dict[str, Any], dict[str, SimpleNamespace], SimpleNamespace]:
+    """The parameter values in force: those where no reading applies, each reading's (as
+    the namespace conditions read as ``params``) and the first again as a namespace."""
+    every, per_reading = split_overrides(overrides or {})
+    # INVARIANT: precedence, lowest first: the rules' default, the scenario's `params`,
+    # the reading's own `params`, `--set NAME`, `--set READING.NAME`.
+    base = {**params, **every}
+    per = {name: SimpleNamespace(**{**params, **reading.params, **every, **per_reading.get(name, {})})
+           for name, reading in program.interpretations.items()}
+    # Where no reading applies (admissions, disputes, pact chains).
+    return base, per, SimpleNamespace(**base)
 
 
 def split_overrides(overrides: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:

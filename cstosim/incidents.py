@@ -7,6 +7,7 @@ Pure; works on an :class:`~cstosim.evaluate.Evaluation` in progress.
 
 from __future__ import annotations
 
+import datetime as dt
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,12 @@ if TYPE_CHECKING:
 
 def view_of(ev: Evaluation, inc: pg.Incident) -> IncidentView:
     """The facts of an incident as conditions read them (requests up to `as_of` only)."""
-    reqs = {q.article for q in inc.requests if q.date <= ev.requests_until}
+    return incident_view(inc, ev.requests_until)
+
+
+def incident_view(inc: pg.Incident, requests_until: dt.date) -> IncidentView:
+    """:func:`view_of` for requests made up to ``requests_until``."""
+    reqs = {q.article for q in inc.requests if q.date <= requests_until}
     return IncidentView(
         inc.state_forces, inc.crossed_border, inc.shots_fired, inc.border_delimited,
         inc.internal_unrest, inc.framed_as_external, inc.actor is not None, False,
@@ -100,15 +106,23 @@ def obligations_for(ev: Evaluation, iid: str, actor: str | None, victim: str, vi
         ctx = {"incident": view, "params": ev.params_ns[interp],
                "classification": LabelView(judged.label or "", judged.rank),
                "victim": w.state(victim, d), "actor": w.state(actor, d)}
+        # A condition that reads nothing of the debtor holds for all of them or for none:
+        # with nothing recorded, it is tested once (the dependency map's roots say which).
+        once = ev.record is None and "debtor" not in c.when.roots()
+        if once and not c.when.test(ctx):
+            continue
         for debtor in debtors:
             assert debtor is not None
             key = (c.id, debtor, victim, actor or "")
             if key in visited:
                 continue
-            ctx["debtor"] = w.state(debtor, d)
-            if ev.record is None:
+            if once:
+                ok, leaves = True, NO_LEAVES
+            elif ev.record is None:
+                ctx["debtor"] = w.state(debtor, d)
                 ok, leaves = c.when.test(ctx), NO_LEAVES
             else:
+                ctx["debtor"] = w.state(debtor, d)
                 ok, leaves = ev.traced(c.when, ctx, "commitment", c.id, incident=iid,
                                        interpretation=interp, debtor=debtor, victim=victim,
                                        actor=actor, depth=depth)

@@ -93,6 +93,11 @@ class Document:
 
 def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
     """Read a UTF-8 file (a leading byte-order mark is allowed), with clear errors."""
+    return decode_text(read_bytes(path, limits), path)
+
+
+def read_bytes(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """A regular file's bytes, refusing directories, devices and files over the limit."""
     name = str(path)
     try:
         if path.is_dir():
@@ -113,6 +118,12 @@ def read_text(path: Path, limits: Limits = DEFAULT_LIMITS) -> str:
         raise _fail(name, "file_too_large",
                     f"file is {shown}, over the limit of {limits.max_bytes:,} bytes",
                     "split the file, or raise the limit if you trust it")
+    return raw
+
+
+def decode_text(raw: bytes, path: Path) -> str:
+    """A file's bytes as text: UTF-8, a leading byte-order mark allowed."""
+    name = str(path)
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from cstosim import cache as store
 from cstosim.errors import close_matches
 
 FORMAT_VERSION = 1
@@ -41,20 +42,46 @@ RELATION_KINDS = (
 )
 
 
+def _pycountry_key(database: str) -> bytes | None:
+    """What identifies one of pycountry's database files without importing pycountry (its
+    path, size and modification time), or None when it cannot be found."""
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec("pycountry")
+    if spec is None or spec.origin is None:
+        return None
+    path = os.path.join(os.path.dirname(spec.origin), "databases", database)
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return f"{path}:{st.st_size}:{st.st_mtime_ns}".encode()
+
+
 @cache
 def _countries() -> tuple[frozenset[str], dict[str, str]]:
-    import pycountry  # imported here: loading its database costs start-up time
+    def build() -> dict[str, str]:
+        import pycountry  # imported here: loading its database costs start-up time
 
-    alpha3 = frozenset(c.alpha_3 for c in pycountry.countries)
-    by_alpha2 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
-    return alpha3, by_alpha2
+        return {c.alpha_2: c.alpha_3 for c in pycountry.countries}
+
+    # pycountry stays the source of truth: the cache holds what it said, keyed by its file.
+    key = _pycountry_key("iso3166-1.json")
+    by_alpha2: dict[str, str] = (build() if key is None
+                                 else store.cached_json("iso3166-1", key, build))
+    return frozenset(by_alpha2.values()), by_alpha2
 
 
 @cache
 def _subdivisions() -> frozenset[str]:
-    import pycountry
+    def build() -> list[str]:
+        import pycountry
 
-    return frozenset(s.code for s in pycountry.subdivisions)
+        return sorted(s.code for s in pycountry.subdivisions)
+
+    key = _pycountry_key("iso3166-2.json")
+    return frozenset(build() if key is None else store.cached_json("iso3166-2", key, build))
 
 
 @cache

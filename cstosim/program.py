@@ -14,7 +14,7 @@ the typed paths (``incident.killed``, ``pair.rivalry``, ...).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,6 +96,34 @@ class Rule:
     meaning: str
     source: str
     when: Condition
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """One comparison (a leaf) of a rule's condition that reads a path."""
+
+    rule: str
+    leaf: Condition
+
+
+def readers_of(rules: Iterable[Rule]) -> dict[str, tuple[Reader, ...]]:
+    """Path -> the leaves reading it, on either side of the comparison, in rule order."""
+    out: dict[str, list[Reader]] = {}
+
+    def walk(rule: str, cond: Condition) -> None:
+        if cond.leaf is not None:
+            lf = cond.leaf
+            paths = [f"{lf.root}.{lf.attr}"]
+            if lf.right_root is not None:
+                paths.append(f"{lf.right_root}.{lf.right_attr}")
+            for p in dict.fromkeys(paths):
+                out.setdefault(p, []).append(Reader(rule, cond))
+        for kid in cond.children:
+            walk(rule, kid)
+
+    for r in rules:
+        walk(r.id, r.when)
+    return {p: tuple(found) for p, found in sorted(out.items())}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -185,6 +213,10 @@ class Program:
     shared_params: frozenset[str]
     # Parameters read when a scenario has an incident ("incident") or a candidacy ("admission").
     param_reads: Mapping[str, frozenset[str]]
+    # The dependency map: every path a condition reads (``incident.killed``, ``params.x``)
+    # -> the leaves that read it and their rules (see :func:`readers_of`). A sweep uses it to
+    # re-test only what a varied fact or parameter reaches.
+    readers: Mapping[str, tuple[Reader, ...]] = field(default_factory=dict)
 
     def tier(self, body: str, tier: str) -> Tier:
         return self.bodies[body].tiers[tier]
@@ -364,6 +396,17 @@ class PairView:
     sponsorship: bool
     hostility_now: bool
     hostility_past: bool
+
+
+# INVARIANT: an incident's facts reach evaluation only as these fields of its IncidentView
+# (built by cstosim.incidents.view_of), and conditions alone read those fields.
+VIEW_FIELDS_OF_FACT: Mapping[str, tuple[str, ...]] = {
+    **{f: (f,) for f in ("state_forces", "crossed_border", "shots_fired", "border_delimited",
+                         "internal_unrest", "framed_as_external", "days_on_territory",
+                         "depth_km", "captured")},
+    "killed": ("killed", "casualties"),
+    "wounded": ("wounded", "casualties"),
+}
 
 
 @dataclass(frozen=True, slots=True)

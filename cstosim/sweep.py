@@ -25,9 +25,11 @@ from cstosim import model as m
 from cstosim import program as pg
 from cstosim.api import Scenario, conclusions, load_scenario
 from cstosim.compile import CompiledRules, param_problem
+from cstosim.conditions import Condition
 from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
 from cstosim.evaluate import conclusions as case_conclusions
-from cstosim.evaluate import shared_world
+from cstosim.evaluate import reading_params, shared_world
+from cstosim.incidents import incident_view
 from cstosim.report import Outcome, Reason
 from cstosim.world import World
 
@@ -290,8 +292,143 @@ def prime(job: Job, rules: CompiledRules, scenario: Scenario) -> None:
     _WORLDS[key] = shared_world(rules.program, scenario.case)
 
 
-def run_chunk(job: Job, combos: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
-    """Evaluate a chunk of variants (runs in a worker process)."""
+class Incremental:
+    """Summaries of one sweep's variants, each evaluated in full only when what the varied
+    values reach differs from every variant seen so far.
+
+    The varied facts of an incident reach evaluation only through the fields of its
+    :class:`~cstosim.program.IncidentView` (``VIEW_FIELDS_OF_FACT``), which only condition
+    leaves read; the program's dependency map (``Program.readers``) names those leaves.
+    So a variant's conclusions are fixed by the results of those leaves (each tested with
+    the parameters of every reading, and of none) together with the parameter values:
+    that tuple is the variant's *signature*. A variant whose signature was seen gets the
+    summary found then; any other is evaluated in full, on the shared world.
+
+    Leaves are grouped by the axes they depend on (most on one: `incident.killed >= 1`
+    depends on the `killed` axis alone), and each group's results are kept per value of its
+    axes, so most variants cost a few dictionary look-ups. A leaf that reads a varied fact
+    together with anything but the incident and the parameters (a state's facts, say)
+    cannot be tested alone: its axes then enter the signature by value, which is always
+    correct and only slower. Parameter axes enter by value too: the engine reads some
+    parameters outside conditions (``cascade_depth``)."""
+
+    def __init__(self, program: pg.Program, case: pg.Case, params: Mapping[str, Any],
+                 axes: tuple[Axis, ...], interpretations: tuple[str, ...] | None,
+                 built: tuple[World, tuple[Reason, ...]] | None) -> None:
+        self.program, self.case, self.params, self.axes = program, case, dict(params), axes
+        self.interpretations, self.built = interpretations, built
+        readers: dict[str, tuple[pg.Reader, ...]] = dict(program.readers)
+        added = [c.what.commitment for c in case.changes if isinstance(c.what, pg.AddCommitment)]
+        for path, found in pg.readers_of(added).items():
+            readers[path] = readers.get(path, ()) + found
+        self.incidents = {e.id: e for e in case.events if isinstance(e, pg.Incident)}
+        self.param_axes = tuple(i for i, a in enumerate(axes) if a.target == "params")
+        by_value = set(self.param_axes)
+        # Which axis sets each fact of each incident (one naming the incident wins over `*`).
+        setter: dict[str, dict[str, int]] = {iid: {} for iid in self.incidents}
+        for star in (True, False):
+            for i, a in enumerate(axes):
+                if a.target != "params" and (a.target == "*") == star:
+                    for iid in (self.incidents if star else (a.target,)):
+                        setter[iid][a.field] = i
+        groups: dict[tuple[int, ...], dict[tuple[str, Any], tuple[str, Condition]]] = {}
+        for iid, facts in setter.items():
+            field_axes: dict[str, set[int]] = {}
+            for fact, i in facts.items():
+                for vf in pg.VIEW_FIELDS_OF_FACT[fact]:
+                    field_axes.setdefault(vf, set()).add(i)
+            for vf in field_axes:
+                for r in readers.get(f"incident.{vf}", ()):
+                    leaf = r.leaf.leaf
+                    assert leaf is not None
+                    read = [leaf.attr] if leaf.root == "incident" else []
+                    if leaf.right_root == "incident" and leaf.right_attr is not None:
+                        read.append(leaf.right_attr)
+                    deps = tuple(sorted(set().union(*(field_axes.get(f, set()) for f in read))))
+                    if _roots(r.leaf) - {"incident", "params"}:
+                        by_value.update(deps)
+                        continue
+                    groups.setdefault(deps, {}).setdefault((iid, leaf), (iid, r.leaf))
+        self.by_value = tuple(sorted(by_value))
+        Tests = tuple[tuple[str, Any, bool], ...]
+        self.groups: list[tuple[tuple[int, ...], Tests, dict[tuple[Any, ...], tuple[bool, ...]]]] = [
+            (deps, tuple((iid, c.test, "params" in _roots(c)) for iid, c in found.values()), {})
+            for deps, found in sorted(groups.items()) if not set(deps) <= by_value]
+        self.namespaces: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self.seen: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self.evaluated = 0  # variants evaluated in full (the rest were looked up)
+
+    def _namespaces(self, key: tuple[Any, ...]) -> tuple[Any, ...]:
+        found = self.namespaces.get(key)
+        if found is None:
+            overrides = {**self.case.overrides, **self.params,
+                         **{self.axes[i].field: v for i, v in zip(self.param_axes, key, strict=True)}}
+            _, per, default = reading_params(self.program, {**self.program.params, **self.case.params},
+                                             overrides)
+            found = self.namespaces[key] = (*per.values(), default)
+        return found
+
+    def _results(self, deps: tuple[int, ...], tests: tuple[tuple[str, Any, bool], ...],
+                 pkey: tuple[Any, ...], values: tuple[Any, ...]) -> tuple[bool, ...]:
+        """The group's leaf results for these values of its axes (and of the parameters)."""
+        spaces = self._namespaces(pkey)
+        views: dict[str, Any] = {}
+        out: list[bool] = []
+        for iid, test, reads_params in tests:
+            view = views.get(iid)
+            if view is None:
+                upd = {self.axes[i].field: values[i] for i in deps
+                       if self.axes[i].target in ("*", iid)}
+                view = views[iid] = incident_view(replace(self.incidents[iid], **upd), self.case.as_of)
+            ctx: dict[str, Any] = {"incident": view}
+            if reads_params:
+                for ns in spaces:
+                    ctx["params"] = ns
+                    out.append(bool(test(ctx)))
+            else:
+                out.append(bool(test(ctx)))
+        return tuple(out)
+
+    def signature(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
+        """What of this variant can reach the conclusions."""
+        pkey = tuple(values[i] for i in self.param_axes)
+        sig: list[Any] = [values[i] for i in self.by_value]
+        for deps, tests, memo in self.groups:
+            key = (pkey, *(values[i] for i in deps))
+            found = memo.get(key)
+            if found is None:
+                found = memo[key] = self._results(deps, tests, pkey, values)
+            sig.append(found)
+        return tuple(sig)
+
+    def summary(self, values: tuple[Any, ...]) -> dict[str, Any]:
+        """The variant's summary: looked up by signature, else evaluated in full."""
+        sig = self.signature(values)
+        found = self.seen.get(sig)
+        if found is None:
+            self.evaluated += 1
+            found = self.seen[sig] = case_summary(
+                self.program, variant_case(self.case, self.params, self.axes, values,
+                                           self.interpretations), self.built)
+        # A copy each: callers may edit one variant's summary without touching another's.
+        return {"labels": dict(found["labels"]), "obligations": dict(found["obligations"]),
+                "tensions": list(found["tensions"]), "admitted": dict(found["admitted"])}
+
+
+def _roots(cond: Condition) -> set[str]:
+    leaf = cond.leaf
+    assert leaf is not None
+    return {leaf.root} | ({leaf.right_root} if leaf.right_root is not None else set())
+
+
+_PLANS: dict[tuple[Any, ...], Incremental] = {}
+
+
+def run_chunk(job: Job, combos: list[tuple[Any, ...]], incremental: bool = True
+              ) -> list[dict[str, Any]]:
+    """Evaluate a chunk of variants (runs in a worker process). ``incremental`` looks up
+    variants that reach the same leaf results (:class:`Incremental`); off, every variant
+    is evaluated in full on the frozen case (the reference the tests compare it with)."""
     rules, scenario = _loaded(job)
     params = dict(job.params)
     program, case = rules.program, scenario.case
@@ -301,8 +438,15 @@ def run_chunk(job: Job, combos: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
     if key not in _WORLDS:
         _WORLDS[key] = shared_world(program, case)
     built = _WORLDS[key]
-    return [case_summary(program, variant_case(case, params, job.axes, c, job.interpretations),
-                         built) for c in combos]
+    if not incremental:
+        return [case_summary(program, variant_case(case, params, job.axes, c, job.interpretations),
+                             built) for c in combos]
+    plan_key = (key, job.params, job.axes, job.interpretations)
+    plan = _PLANS.get(plan_key)
+    if plan is None:
+        plan = _PLANS[plan_key] = Incremental(program, case, params, job.axes, job.interpretations,
+                                              built)
+    return [plan.summary(c) for c in combos]
 
 
 def _chunks(items: list[tuple[Any, ...]], n: int) -> Iterator[list[tuple[Any, ...]]]:
@@ -353,6 +497,8 @@ def flips(axes: tuple[Axis, ...], variants: list[tuple[tuple[Any, ...], dict[str
                 continue
             w = (*v[:i], axis.values[pos + 1], *v[i + 1:])
             t = index[w]
+            if t == s:  # most neighbours agree; comparing is far cheaper than listing changes
+                continue
             changes = _changes(s, t)
             if changes:
                 found.append({"axis": axis.name, "from": v[i], "to": axis.values[pos + 1],

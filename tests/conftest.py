@@ -6,8 +6,11 @@ with the HYPOTHESIS_PROFILE environment variable; ``.ci/run`` sets ``ci``.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,12 @@ from cstosim.compile import CompiledRules
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+# The suite never reads or fills the user's own cache (cstosim.cache): its entries go to a
+# folder of this run, inherited by the commands the tests start, and removed at the end.
+_CACHE = tempfile.mkdtemp(prefix="cstosim-test-cache-")
+os.environ["CSTOSIM_CACHE_DIR"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, True)
 
 settings.register_profile("dev", max_examples=50, deadline=None)
 settings.register_profile("ci", max_examples=300, deadline=None, derandomize=True,

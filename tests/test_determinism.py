@@ -117,6 +117,9 @@ def _allowed_library_files() -> dict[Path, str]:
     # `import pycountry` (done lazily, when the first state code is checked) asks
     # importlib.metadata for its own version, which reads this file.
     allowed[Path(metadata)] = "pycountry's distribution metadata, read by `import pycountry`"
+    own = importlib.metadata.distribution("cstosim")
+    allowed[Path(next(own.locate_file(f) for f in own.files or () if f.name == "METADATA"))] = (
+        "cstosim's own metadata: its version is part of the cache key")
     return {p.resolve(): why for p, why in allowed.items()}
 
 
@@ -138,9 +141,11 @@ def _is_import(path: Path, event: str, sys_path: list[str]) -> bool:
     return any(path.is_relative_to(Path(p).resolve()) for p in sys_path if p)
 
 
-def _audit(scenario: Path) -> dict[str, Any]:
+def _audit(scenario: Path, cache_dir: Path) -> dict[str, Any]:
+    env = {**os.environ, "CSTOSIM_CACHE_DIR": str(cache_dir)}
+    env.pop("CSTOSIM_NO_CACHE", None)
     proc = subprocess.run([sys.executable, "-c", HARNESS, str(scenario)], capture_output=True, text=True,
-                          timeout=TIMEOUT, cwd=ROOT, stdin=subprocess.DEVNULL)
+                          timeout=TIMEOUT, cwd=ROOT, stdin=subprocess.DEVNULL, env=env)
     assert proc.returncode == 0, proc.stderr
     result: dict[str, Any] = json.loads(proc.stdout)
     return result
@@ -150,7 +155,8 @@ AUDITED = [*SCENARIOS, ROOT / "tests" / "catalogue" / "minimal_rules_scenario.ya
 
 
 @pytest.mark.parametrize("scenario", AUDITED, ids=lambda p: p.stem)
-def test_evaluation_touches_no_network_and_no_files_beyond_its_inputs(scenario: Path) -> None:
+def test_evaluation_touches_no_network_and_no_files_beyond_its_inputs(scenario: Path,
+                                                                      tmp_path: Path) -> None:
     import cstosim
     from cstosim.api import read_scenario_document, scenario_rules_path
 
@@ -158,9 +164,23 @@ def test_evaluation_touches_no_network_and_no_files_beyond_its_inputs(scenario: 
     rules_file = scenario_rules_path(doc, spec) or cstosim.DEFAULT_RULES
     named = {scenario.resolve(), Path(rules_file).resolve()}
 
-    result = _audit(scenario)
+    cache_dir = (tmp_path / "cache").resolve()
+    result = _audit(scenario, cache_dir)
     sys_path = result["sys_path"]
-    events: list[tuple[str, str, Any]] = [tuple(e) for e in result["events"]]
+    everything: list[tuple[str, str, Any]] = [tuple(e) for e in result["events"]]
+
+    # The compiled-rules cache (cstosim.cache) is the one place loading may write: the cold
+    # load fills it, the warm load only reads it. Nothing else happens there.
+    def in_cache(e: tuple[str, str, Any]) -> bool:
+        return isinstance(e[2], str) and Path(e[2]).resolve().is_relative_to(cache_dir)
+
+    cached = [e for e in everything if in_cache(e)]
+    assert {e[0] for e in cached} <= {"cold load", "warm load"}, cached
+    assert [e for e in cached if e[0] == "cold load" and e[1] == "os.rename"], \
+        f"the cold load wrote no cache entry: {cached}"
+    warm_writes = [e for e in cached if e[0] == "warm load" and e[1] != "open"]
+    assert not warm_writes, f"the warm load wrote to the cache: {warm_writes}"
+    events = [e for e in everything if not in_cache(e)]
     network = [e for e in events if e[1].startswith(("socket.", "urllib.", "http.", "ftplib.", "smtplib."))]
     assert not network, f"network activity: {network}"
     warm = [e for e in events if e[0] == "warm evaluate"]

@@ -91,3 +91,87 @@ def test_a_boolean_incident_axis_runs_from_the_command_line() -> None:
     assert done.returncode == 0, done.stderr
     assert "incident.border_delimited True -> False" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+# ---- the dependency map (sweep.Incremental) -------------------------------------------------
+
+WITH_INCIDENTS = [p for p in SEEDS if "incident:" in p.read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize("seed", WITH_INCIDENTS, ids=[p.stem for p in WITH_INCIDENTS])
+def test_dependency_map_matches_full_evaluation_on_a_dense_grid(seed: Path) -> None:
+    """Every variant of a dense grid over incident facts (and a parameter) gets the summary
+    full evaluation gives, while most variants are looked up rather than evaluated."""
+    rules, sc = cstosim.load_scenario(seed)
+    grids = [
+        ("incident.days_on_territory=0..40", "incident.killed=0..12", "incident.wounded=0,1,5"),
+        ("incident.border_delimited=true,false", "incident.shots_fired=true,false",
+         "incident.state_forces=true,false", "incident.days_on_territory=0,1,2,7,30"),
+        ("incident.killed=0..6", "params.occupation_min_days=1,7,30"),
+    ]
+    for texts in grids:
+        axes = tuple(sw.parse_axis(t, rules, sc) for t in texts)
+        job = sw.Job(None, str(seed), (), axes)
+        combos = list(itertools.product(*(a.values for a in axes)))
+        sw._PLANS.clear()
+        fast = sw.run_chunk(job, combos)
+        (plan,) = sw._PLANS.values()
+        assert fast == sw.run_chunk(job, combos, incremental=False), texts
+        if not any(a.target == "params" for a in axes) and len(combos) > 100:
+            assert plan.evaluated * 5 < len(combos), (texts, plan.evaluated)
+
+
+def test_dependency_map_names_the_leaves_of_each_fact(rules: cstosim.CompiledRules) -> None:
+    readers = rules.program.readers
+    assert readers["incident.days_on_territory"], "the bundled rules read days_on_territory"
+    for path, found in readers.items():
+        for r in found:
+            assert r.rule in rules.rule_ids
+            leaf = r.leaf.leaf
+            assert leaf is not None
+            assert path in (f"{leaf.root}.{leaf.attr}", f"{leaf.right_root}.{leaf.right_attr}")
+
+
+@pytest.mark.parametrize("fact", sw.NUMERIC_FACTS + sw.BOOL_FACTS)
+def test_each_fact_reaches_only_the_view_fields_the_map_says(fact: str) -> None:
+    """The dependency map's premise: a fact reaches evaluation as these fields, no others."""
+    import dataclasses
+    import datetime as dt
+
+    from cstosim.incidents import incident_view
+
+    base = pg.Incident(id="i", actor="AZE", target="ARM", start=dt.date(2021, 5, 12),
+                       state_forces=False, crossed_border=False, days_on_territory=1,
+                       depth_km=1.0, killed=1, wounded=1, captured=1, shots_fired=False,
+                       border_delimited=False, internal_unrest=False, framed_as_external=False,
+                       requests=())
+    value = (not getattr(base, fact)) if fact in sw.BOOL_FACTS else getattr(base, fact) + 2
+    before = incident_view(base, dt.date(2021, 6, 1))
+    after = incident_view(dataclasses.replace(base, **{fact: value}), dt.date(2021, 6, 1))
+    changed = {f.name for f in dataclasses.fields(before)
+               if getattr(before, f.name) != getattr(after, f.name)}
+    assert changed == set(pg.VIEW_FIELDS_OF_FACT[fact])
+
+
+def test_a_leaf_that_reads_more_than_the_incident_puts_its_axis_in_the_signature() -> None:
+    """A comparison of a varied fact with a state's facts cannot be tested alone: the axis
+    then counts by value, and the conclusions are still those of full evaluation."""
+    import dataclasses
+
+    from cstosim.conditions import Condition, Leaf
+
+    seed = next(p for p in WITH_INCIDENTS if "syunik" in p.name)
+    rules, sc = cstosim.load_scenario(seed)
+    odd = Condition("leaf", (), "incident.state_forces == victim.former_soviet", lambda c: True,
+                    leaf=Leaf("incident", "state_forces", "==", None, "victim", "former_soviet"))
+    program = dataclasses.replace(rules.program, readers={
+        **rules.program.readers,
+        "incident.state_forces": (*rules.program.readers.get("incident.state_forces", ()),
+                                  pg.Reader("odd", odd))})
+    axes = (sw.parse_axis("incident.state_forces=true,false", rules, sc),
+            sw.parse_axis("incident.killed=0..5", rules, sc))
+    plan = sw.Incremental(program, sc.case, {}, axes, None, shared_world(program, sc.case))
+    assert plan.by_value == (0,)
+    combos = list(itertools.product(*(a.values for a in axes)))
+    assert [plan.summary(c) for c in combos] == [
+        sw.case_summary(program, sw.variant_case(sc.case, {}, axes, c)) for c in combos]
