@@ -11,7 +11,8 @@ imports this module; heavy modules are imported inside the commands so that
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
@@ -452,20 +453,26 @@ def check(
     seed: Annotated[int, typer.Option(help="Seed for a reproducible run.")] = 0,
     property_: Annotated[list[str] | None, typer.Option(
         "--property", help="Check only these properties (repeatable).")] = None,
+    budget: Annotated[float | None, typer.Option(
+        min=0.0, help="Seconds of wall time; then no new scenario is generated and the "
+                      "properties not fully tried are reported as cut short.")] = None,
+    jobs: Annotated[int | None, typer.Option(
+        min=1, max=512, help="Worker processes (default: one per core; 1 runs in-process).")] = None,
     out: Annotated[Path, typer.Option(help="Folder for counterexample scenario files.")
                    ] = Path("counterexamples"),
     force: Annotated[bool, typer.Option(help="Replace existing counterexample files.")] = False,
 ) -> None:
-    """Property-test a rules file; write a runnable counterexample for each failure."""
+    """Property-test a rules file on all cores; write a runnable counterexample for each failure."""
 
     def body() -> int:
         import atexit
         import os
         import shutil
         import tempfile
+        import time
 
         # hypothesis keeps a cache under ./.hypothesis; keep it out of the user's folder
-        # unless they name one (HYPOTHESIS_STORAGE_DIRECTORY)
+        # unless they name one (HYPOTHESIS_STORAGE_DIRECTORY); workers inherit the setting
         if "HYPOTHESIS_STORAGE_DIRECTORY" not in os.environ:
             cache = tempfile.mkdtemp(prefix="cstosim-hypothesis-")
             os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = cache
@@ -475,6 +482,7 @@ def check(
         from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
         from cstosim.model import PROPERTY_IDS
         from cstosim.output import write_atomic
+        from cstosim.pool import cores
 
         for pid in property_ or []:
             if pid not in PROPERTY_IDS:
@@ -488,19 +496,29 @@ def check(
         compiled = load_rules(rules)
         ref = os.path.relpath(rules if rules is not None else DEFAULT_RULES, out.resolve()) \
             if rules is not None else None
-        print(f"checking {compiled.file} with {examples} examples per property, seed {seed}",
-              file=sys.stderr)
+        workers = jobs if jobs is not None else cores()
+        only = tuple(property_ or ())
+        n_props = len(only and set(only)) or len(PROPERTY_IDS)
+        limit = f", budget {budget:g} s" if budget is not None else ""
+        print(f"checking {compiled.file}: {n_props} properties x {examples} examples, seed {seed}, "
+              f"{workers} worker{'s' if workers != 1 else ''}{limit}", file=sys.stderr, flush=True)
+        started = time.monotonic()
+        with _check_progress(n_props, examples) as progress:
+            results = check_rules(compiled, examples=examples, seed=seed, only=only, rules_ref=ref,
+                                  progress=progress, jobs=workers, budget=budget)
+        wall = time.monotonic() - started
 
-        def progress(pid: str, n: int) -> None:
-            _checkpoint()
-            if n % 50 == 0:
-                print(f"  {pid}: {n} scenarios...", file=sys.stderr, flush=True)
-
-        failed = 0
-        for result in check_rules(compiled, examples=examples, seed=seed,
-                                  only=tuple(property_ or ()), rules_ref=ref, progress=progress):
-            mark = "ok  " if result.passed else "FAIL"
-            print(f"{mark} {result.id} ({result.examples} scenarios): {result.meaning}", flush=True)
+        failed = cut = 0
+        for result in results:
+            if not result.passed:
+                mark = "FAIL"
+            elif result.cut_short:
+                mark, cut = "cut ", cut + 1
+            else:
+                mark = "ok  "
+            tried = (f"{result.examples} of {result.planned} scenarios, budget spent"
+                     if result.cut_short else f"{result.examples} scenarios")
+            print(f"{mark} {result.id} ({tried}): {result.meaning}", flush=True)
             if result.passed or result.counterexample is None:
                 continue
             failed += 1
@@ -519,8 +537,93 @@ def check(
                 n += 1
                 target = out / f"{result.id}-{n}.yaml"
             print(f"     counterexample: {target} (run it with `cstosim run {target}`)")
-        print(f"{failed} properties failed" if failed else "all properties hold")
+        if failed:
+            print(f"{failed} properties failed")
+        elif cut:
+            print(f"no violation found, but {cut} of {len(results)} properties were cut short by "
+                  f"--budget before all their examples ran: they are not shown to hold")
+        else:
+            print("all properties hold")
+        total = sum(r.examples for r in results)
+        print(f"checked {len(results)} properties on {total:,} scenarios in {wall:.1f} s with "
+              f"{workers} worker{'s' if workers != 1 else ''}", file=sys.stderr)
         return EXIT_EXPECTATION if failed else EXIT_OK
+
+    _guard(body)
+
+
+@contextmanager
+def _check_progress(n_props: int, examples: int) -> Iterator[Callable[[str, int, bool], None]]:
+    """A rich progress bar with an ETA on a terminal; nothing shown otherwise (the summary line
+    says it). Either way each report is a checkpoint for a stop signal a library swallowed."""
+    if not sys.stderr.isatty():
+        yield lambda pid, tried, finished: _checkpoint()
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+    total = bar.add_task(f"{n_props} properties", total=n_props * examples)
+    tasks: dict[str, Any] = {}
+    seen: dict[str, int] = {}
+
+    def update(pid: str, tried: int, finished: bool) -> None:
+        _checkpoint()
+        if pid not in tasks:
+            tasks[pid] = bar.add_task(f"  {pid}", total=examples)
+        done = examples if finished else min(tried, examples)
+        bar.update(total, advance=done - seen.get(pid, 0))
+        seen[pid] = done
+        bar.update(tasks[pid], completed=done)
+        if finished:
+            bar.remove_task(tasks[pid])
+
+    with bar:
+        yield update
+
+
+@app.command()
+def fmt(
+    files: Annotated[list[Path], typer.Argument(help="Rules or scenario files to format.")],
+    check_: Annotated[bool, typer.Option(
+        "--check", help="Change nothing; exit 1 and name the files that are not canonical.")] = False,
+) -> None:
+    """Rewrite rules and scenario files in the canonical layout, keeping their comments."""
+
+    def body() -> int:
+        import os
+
+        from cstosim.errors import CstosimError
+        from cstosim.fmt import format_text
+        from cstosim.load import read_text
+        from cstosim.output import write_atomic
+
+        problems = []
+        todo: list[tuple[Path, str]] = []
+        for f in files:
+            try:
+                text = read_text(f)
+                formatted = format_text(text, str(f))
+            except CstosimError as exc:
+                problems += exc.diagnostics
+                continue
+            if formatted != text:
+                todo.append((f, formatted))
+        if problems:  # every file's problems at once, and nothing written
+            raise CstosimError(problems)
+        if check_:
+            for f, _ in todo:
+                print(f"would reformat {f}")
+            print(f"{len(todo)} of {len(files)} file(s) would be reformatted" if todo
+                  else f"{len(files)} file(s) already in the canonical layout", file=sys.stderr)
+            return EXIT_EXPECTATION if todo else EXIT_OK
+        for f, formatted in todo:
+            # a symlink stays a link: the file it points to is the one rewritten
+            write_atomic(os.path.realpath(f), formatted, force=True)
+            print(f"reformatted {f}")
+        print(f"{len(todo)} file(s) reformatted, {len(files) - len(todo)} unchanged", file=sys.stderr)
+        return EXIT_OK
 
     _guard(body)
 

@@ -92,6 +92,8 @@ CODES: Mapping[str, str] = MappingProxyType({
     "unknown_rule": "a rule id is not a rule of the kind expected here",
     "unknown_tension_kind": "an expected tension kind is not the kind of any tension rule",
     "unknown_tier": "a tier is not defined in its body's `tiers`",
+    "format_changes_meaning": "`cstosim fmt` found that its layout of a file would load differently "
+                              "from the file, and wrote nothing",
     "missing_dependency": "an optional extra the command needs is not installed (e.g. Z3 for `prove`)",
     "solver_unknown": "the SMT solver could not decide a property within its time limit",
     "missing_date": "a tier in force has no `in_force_from`",

@@ -156,7 +156,8 @@ def test_check_stops_and_writes_no_counterexample(tmp_path: Path, sig: int) -> N
     out = tmp_path / "out"
     out.mkdir()
     run = Running("check", "--examples", "100000", "--out", out, cwd=tmp_path)
-    workers = run.wait_for(b"scenarios...")
+    # check prints no progress line off a terminal; it is working once its two workers run
+    workers = run.wait_for(b"checking ", workers=2)
     assert_clean_stop(run, run.stop(sig), sig, workers, out)
     assert not (tmp_path / ".hypothesis").exists()
 
