@@ -181,15 +181,15 @@ class _Stages:
                     self.problem(base, "missing_field", f"tier `{t}` has a procedure but no `decided_by`",
                                  "name the tier whose holders decide, e.g. `decided_by: member`")
         for i, ms in enumerate(s.memberships):
-            self.ref(("memberships", i, "state"), "state", ms.state, s.states)
+            self.ref(("memberships", i, "state"), "state", ms.state, m.iso_states())
             if self.ref(("memberships", i, "body"), "body", ms.body, s.bodies):
                 self.ref(("memberships", i, "tier"), "tier", ms.tier, s.bodies[ms.body].tiers)
         for i, rel in enumerate(s.relations):
             for j, st in enumerate(rel.states):
-                self.ref(("relations", i, "states", j), "state", st, s.states)
+                self.ref(("relations", i, "states", j), "state", st, m.iso_states())
             self.ref(("relations", i, "body"), "body", rel.body, s.bodies)
         for i, c in enumerate(s.commitments):
-            self.check_parties(("commitments", i, "parties"), c.parties, s.states)
+            self.check_parties(("commitments", i, "parties"), c.parties, m.iso_states())
         ids: dict[str, tuple[Any, ...]] = {}
         for section in ("commitments", "gates", "stances", "classification", "tensions"):
             for i, rule in enumerate(getattr(s, section)):
@@ -253,7 +253,7 @@ class _Stages:
                     else:
                         self.ref((*ibase, key, j), "rule", rid, class_ids)
 
-    def check_parties(self, path: tuple[Any, ...], p: m.Parties, states: Mapping[str, Any]) -> None:
+    def check_parties(self, path: tuple[Any, ...], p: m.Parties, states: frozenset[str]) -> None:
         s = self.spec
         if p.states is not None:
             for j, st in enumerate(p.states):
@@ -350,8 +350,8 @@ def compile_rules(spec: m.RulesFile, locate: Callable[..., Location], file: str)
         name=spec.name, file=file, labels=labels, rank={lab: i for i, lab in enumerate(labels)},
         params={k: x.value for k, x in spec.parameters.items()},
         diplomatic_relations_by_default=spec.defaults.get("diplomatic_relations", True),
-        states={code: pg.StateFacts(code, x.former_soviet, x.un_member_from)
-                for code, x in spec.states.items()},
+        states=pg.StateTable({code: pg.StateFacts(code, x.former_soviet, x.un_member_from)
+                              for code, x in spec.states.items()}, reference_facts),
         bodies={b: pg.Body(b, tuple(x.rivals), {t: _tier(b, t, tier) for t, tier in x.tiers.items()})
                 for b, x in spec.bodies.items()},
         procedures={k: pg.Procedure(k, x.rule, x.objection, x.abstention, x.absence)
@@ -379,6 +379,18 @@ def compile_rules(spec: m.RulesFile, locate: Callable[..., Location], file: str)
                                           *tensions_ok)))
 
 
+def reference_facts(code: str) -> pg.StateFacts:
+    """The facts of a state the rules do not list, from the bundled reference data
+    (:mod:`cstosim.reference`): a state missing there is no UN member and was never a
+    Soviet republic, since the data lists every one of both."""
+    from cstosim import reference  # read on first use only: most scenarios never need it
+
+    row = reference.lookup(code)
+    if row is None:
+        return pg.StateFacts(code, False, None)
+    return pg.StateFacts(code, row.former_soviet, row.un_member_from)
+
+
 def _tier(body: str, name: str, t: m.Tier) -> pg.Tier:
     return pg.Tier(body, name, t.rank, t.status, t.in_force_from, tuple(t.rights), tuple(t.includes),
                   tuple(t.gates), t.procedure, t.decided_by)
@@ -402,7 +414,12 @@ def case_of(sc: m.ScenarioFile, file: str, added: tuple[pg.Commitment, ...],
     changes = []
     for i, ch in enumerate(sc.changes):
         what: pg.ChangeKind
-        if ch.adopt_tier:
+        if ch.set_state:
+            ss = ch.set_state
+            given = ss.model_fields_set
+            what = pg.SetState(ss.state, ss.former_soviet if "former_soviet" in given else None,
+                               ss.un_member_from, "un_member_from" in given, ss.source)
+        elif ch.adopt_tier:
             what = pg.AdoptTier(ch.adopt_tier.body, ch.adopt_tier.tier, ch.adopt_tier.on)
         elif ch.join:
             j = ch.join
@@ -438,7 +455,8 @@ def case_of(sc: m.ScenarioFile, file: str, added: tuple[pg.Commitment, ...],
                    dict(overrides or {}))
 
 
-CHANGE_KINDS = ("adopt_tier", "join", "leave", "relation_start", "relation_end", "add_commitment")
+CHANGE_KINDS = ("set_state", "adopt_tier", "join", "leave", "relation_start", "relation_end",
+                "add_commitment")
 
 
 def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
@@ -471,7 +489,7 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
             body_tier((*base, "adopt_tier"), ch.adopt_tier.body, ch.adopt_tier.tier)
         if ch.join:
             jn = ch.join
-            st.ref((*base, "join", "state"), "state", jn.state, s.states)
+            st.ref((*base, "join", "state"), "state", jn.state, m.iso_states())
             body_tier((*base, "join"), jn.body, jn.tier)
             tier = s.bodies[jn.body].tiers.get(jn.tier) if jn.body in s.bodies else None
             # A proposed tier exists only once adopted. (An in-force tier may be held from before
@@ -482,13 +500,13 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
                            f"tier `{jn.tier}` of `{jn.body}` is only proposed and not adopted by "
                            f"{jn.on}", "add an `adopt_tier` change on or before the join")
         if ch.leave:
-            st.ref((*base, "leave", "state"), "state", ch.leave.state, s.states)
+            st.ref((*base, "leave", "state"), "state", ch.leave.state, m.iso_states())
             body_tier((*base, "leave"), ch.leave.body, None)
         for key in ("relation_start", "relation_end"):
             rc = getattr(ch, key)
             if rc:
                 for j, code in enumerate(rc.states):
-                    st.ref((*base, key, "states", j), "state", code, s.states)
+                    st.ref((*base, key, "states", j), "state", code, m.iso_states())
                 if rc.body:
                     st.ref((*base, key, "body"), "body", rc.body, s.bodies)
         if ch.add_commitment:
@@ -496,7 +514,7 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
             if c.id in rules.rule_ids:
                 st.problem((*base, "add_commitment", "id"), "duplicate_id",
                            f"rule id `{c.id}` already exists in the rules", "choose a new id")
-            st.check_parties((*base, "add_commitment", "parties"), c.parties, s.states)
+            st.check_parties((*base, "add_commitment", "parties"), c.parties, m.iso_states())
             added.append(commitment(c, install(comp.compile(
                 c.when, rules.schemas["commitment"], (*base, "add_commitment", "when")))))
     seen: dict[str, int] = {}
@@ -512,12 +530,12 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
                        "move `as_of` later or drop the event")
         if ev.application:
             a = ev.application
-            st.ref((*base, "application", "state"), "state", a.state, s.states)
+            st.ref((*base, "application", "state"), "state", a.state, m.iso_states())
             body_tier((*base, "application"), a.body, a.tier)
         if ev.incident:
             inc = ev.incident
-            st.ref((*base, "incident", "actor"), "state", inc.actor, s.states)
-            st.ref((*base, "incident", "target"), "state", inc.target, s.states)
+            st.ref((*base, "incident", "actor"), "state", inc.actor, m.iso_states())
+            st.ref((*base, "incident", "target"), "state", inc.target, m.iso_states())
             alpha2 = m.alpha2_of(inc.target)
             for j, loc in enumerate(inc.locations):
                 if not loc.startswith(alpha2 + "-"):

@@ -16,7 +16,8 @@ ALLOWED: dict[str, set[str]] = {
     "conditions": {"errors"},
     "program": {"conditions"},
     "codegen": {"conditions"},
-    "compile": {"model", "program", "compiled", "conditions", "codegen", "errors"},
+    "compile": {"model", "program", "compiled", "conditions", "codegen", "errors", "reference"},
+    "reference": set(),
     "report": {"conditions"},
     # evaluation: plain program types in, Report out; no file formats, no text
     "world": {"program", "report"},
@@ -40,7 +41,7 @@ ALLOWED: dict[str, set[str]] = {
     "coverage": {"compile", "conditions", "report"},
     "prove": {"model", "program", "api", "compile", "conditions", "admissions", "errors",
               "properties", "report"},
-    "show": {"model"},
+    "show": {"model", "reference"},
     # all text output
     "render": {"render.graph", "render.json", "render.markdown", "render.text", "report"},
     "render.values": {"conditions"},
