@@ -185,8 +185,10 @@ class State(Strict):
     """A state's standing attributes."""
 
     name: Text | None = None
-    former_soviet: bool
-    un_member_from: dt.date | None
+    former_soviet: bool = Field(description="One of the 15 union republics of the USSR.")
+    un_member_from: dt.date | None = Field(
+        description="Date of admission to the UN; null if not a member. Wins over the "
+                    "bundled reference data (see Bundled reference data).")
     source: Text
 
 

@@ -30,7 +30,7 @@ ALLOWED: dict[str, set[str]] = {
     "api": {"model", "program", "compile", "compiled", "errors", "load", "report", "world"},
     "expect": {"model", "report"},
     "output": {"errors"},
-    "schema": {"model", "compile", "conditions"},
+    "schema": {"model", "compile", "conditions", "reference"},
     "testing": {"model", "api", "compile"},
     "properties": {"model", "program", "api", "compile", "admissions", "evaluate", "world",
                    "errors", "report", "render.json"},
