@@ -126,11 +126,16 @@ def expected_sections(path: Path) -> set[str]:
     data = load_file(path).data
     events = data.get("events", [])
     sections = set()
+    expect = data.get("expect") or {}
     if any("incident" in e for e in events):
-        sections |= {"CLASSIFICATIONS", "OBLIGATIONS"}
+        sections.add("CLASSIFICATIONS")
+    # An incident may rightly oblige no one (no request, no treaty party attacked: several
+    # casebook files); the section is expected where the file expects an obligation.
+    if any(o.get("present", True) for o in expect.get("obligations", [])):
+        sections.add("OBLIGATIONS")
     if any("application" in e for e in events):
         sections.add("ADMISSIONS")
-    if any(t.get("present", True) for t in (data.get("expect") or {}).get("tensions", [])):
+    if any(t.get("present", True) for t in expect.get("tensions", [])):
         sections.add("TENSIONS")
     return sections
 
