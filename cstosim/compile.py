@@ -373,10 +373,43 @@ def compile_rules(spec: m.RulesFile, locate: Callable[..., Location], file: str)
             "admission": frozenset({"chain_depth"}.union(
                 *(r.when.params_read() for r in (*gates, *stances)),
                 *(t.when.params_read() for t in tensions_ok if t.scope == "admission")))})
+    program.states.resolve(named_states(spec))
     return CompiledRules(
         spec=spec, program=program, param_types=param_types, schemas=schemas,
         rule_ids=frozenset(r.id for r in (*commitments, *gates, *stances, *classification,
                                           *tensions_ok)))
+
+
+def named_states(spec: m.RulesFile | m.ScenarioFile) -> set[str]:
+    """Every state code a rules or scenario file names (its facts are resolved at compile
+    time, so that evaluation reads no file)."""
+    found: set[str] = set()
+    commitments: list[m.Commitment] = []
+    if isinstance(spec, m.RulesFile):
+        found.update(spec.states)
+        found.update(x.state for x in spec.memberships)
+        found.update(code for r in spec.relations for code in r.states)
+        commitments = list(spec.commitments)
+    else:
+        for ch in spec.changes:
+            for part in (ch.set_state, ch.join, ch.leave):
+                if part is not None:
+                    found.add(part.state)
+            for rc in (ch.relation_start, ch.relation_end):
+                if rc is not None:
+                    found.update(rc.states)
+            if ch.add_commitment is not None:
+                commitments.append(ch.add_commitment)
+        for ev in spec.events:
+            if ev.application is not None:
+                found.add(ev.application.state)
+            if ev.incident is not None:
+                found.add(ev.incident.target)
+                if ev.incident.actor is not None:
+                    found.add(ev.incident.actor)
+    for c in commitments:
+        found.update(c.parties.states or ())
+    return found
 
 
 def reference_facts(code: str) -> pg.StateFacts:
@@ -570,4 +603,5 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
             st.ref(("expect", "tensions", i, "kind"), "tension_kind", et.kind, kinds)
     if st.problems:
         raise CstosimError(st.problems)
+    rules.program.states.resolve(named_states(sc))
     return tuple(added)

@@ -14,7 +14,7 @@ the typed paths (``incident.killed``, ``pair.rivalry``, ...).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,9 +32,13 @@ class StateFacts:
 
 class StateTable(Mapping[str, StateFacts]):
     """The facts of every state: the rules' own `states:` first, then, for any other
-    ISO 3166-1 code, what ``fallback`` (the bundled reference data) gives, looked up on
-    first use. Iteration and ``len`` cover the rules' own states only; ``in`` and ``[]``
-    answer for every code the loader accepted (the loader refuses non-ISO codes)."""
+    ISO 3166-1 code, what ``fallback`` (the bundled reference data) gives. Iteration and
+    ``len`` cover the rules' own states only; ``in`` and ``[]`` answer for every code the
+    loader accepted (the loader refuses non-ISO codes).
+
+    INVARIANT: compilation resolves (:meth:`resolve`) every state the rules and a scenario
+    name, so evaluation only reads memory; the fallback in ``[]`` is a safety net for a
+    case built without compiling, never the normal path."""
 
     def __init__(self, own: Mapping[str, StateFacts],
                  fallback: Callable[[str], StateFacts]) -> None:
@@ -47,6 +51,15 @@ class StateTable(Mapping[str, StateFacts]):
         if facts is None:
             facts = self._found[code] = self._fallback(code)
         return facts
+
+    def resolve(self, codes: Iterable[str]) -> None:
+        """Look up ``codes`` now (at compile time), so evaluation does no I/O."""
+        for code in codes:
+            self[code]
+
+    def resolved(self) -> frozenset[str]:
+        """The codes whose facts are at hand without a lookup."""
+        return frozenset(self.own) | frozenset(self._found)
 
     def __contains__(self, code: object) -> bool:
         return isinstance(code, str)
@@ -192,7 +205,7 @@ class Program:
     rank: Mapping[str, int]
     params: Mapping[str, Any]
     diplomatic_relations_by_default: bool
-    states: Mapping[str, StateFacts]
+    states: StateTable
     bodies: Mapping[str, Body]
     procedures: Mapping[str, Procedure]
     memberships: tuple[Membership, ...]

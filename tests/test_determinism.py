@@ -20,6 +20,7 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,11 @@ def _allowed_library_files() -> dict[Path, str]:
     # `import pycountry` (done lazily, when the first state code is checked) asks
     # importlib.metadata for its own version, which reads this file.
     allowed[Path(metadata)] = "pycountry's distribution metadata, read by `import pycountry`"
+    from cstosim import reference
+
+    data = resources.files("cstosim").joinpath("data", reference.DATA_FILE)
+    allowed[Path(str(data))] = ("the bundled state data, read at load when the rules or the "
+                                "scenario name a state the rules do not list")
     return {p.resolve(): why for p, why in allowed.items()}
 
 

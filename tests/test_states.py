@@ -174,24 +174,40 @@ def test_set_state_needs_a_source(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-# ---- start-up cost ----------------------------------------------------------------------
+# ---- start-up cost and purity ----------------------------------------------------------
 
 _PROBE = textwrap.dedent("""\
     import sys
     import cstosim
+
+    def read():
+        ref = sys.modules.get("cstosim.reference")
+        return ref is not None and ref.un_members.cache_info().currsize == 1
+
     rules, sc = cstosim.load_scenario(sys.argv[1])
+    at_load = read()
     cstosim.evaluate(rules, sc)
-    ref = sys.modules.get("cstosim.reference")
-    print(ref is not None, ref is not None and ref.un_members.cache_info().currsize)
+    print(at_load, read())
     """)
 
 
 @pytest.mark.parametrize(("scenario", "reads"), [
-    ("scenarios/kazakhstan_2022.yaml", "False False"),  # names only the rules' own states
-    ("tests/states/open_world.yaml", "True 1"),         # names EGY, NOR, VNM
+    # Rules that list every state they and the scenario name: the data is never read.
+    ("tests/catalogue/minimal_rules_scenario.yaml", "False False"),
+    # The default rules name NATO's members, which they do not list: read once, at load.
+    ("scenarios/kazakhstan_2022.yaml", "True True"),
+    ("tests/states/open_world.yaml", "True True"),
 ])
-def test_the_bundled_data_is_read_only_when_a_state_needs_it(scenario: str, reads: str) -> None:
+def test_the_bundled_data_is_read_at_load_only_when_a_state_needs_it(scenario: str,
+                                                                     reads: str) -> None:
+    # Never at import, and never by `evaluate` (tests/test_determinism.py audits its I/O).
     done = subprocess.run([sys.executable, "-c", _PROBE, scenario], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == reads
+
+
+def test_compiling_a_scenario_resolves_the_states_it_names(rules: CompiledRules) -> None:
+    cstosim.load_scenario(CASES / "open_world.yaml", rules)
+    # Looked up at compile time (so evaluation reads memory only).
+    assert {"EGY", "NOR", "VNM", "CHN"} <= rules.program.states.resolved()
