@@ -3,8 +3,9 @@
 source and a FACTS-style mark.
 
 Read by :mod:`cstosim.compile` to give any ISO 3166-1 state facts that a rules
-file's ``states:`` does not list. The file is read once, on first use, and never
-at import time: a scenario that names only the rules' own states never reads it.
+file's ``states:`` does not list. The file is read once, at load time, when the
+rules or a scenario name such a state; never at import time, and never during
+evaluation (compilation resolves every named state beforehand).
 """
 
 from __future__ import annotations

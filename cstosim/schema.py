@@ -169,8 +169,10 @@ def _data_reference() -> list[str]:
         "(3) the bundled row; (4) a valid ISO code with no row (a territory, or an observer "
         "state such as `PSE` or `VAT`) is neither a UN member nor a former Soviet republic, "
         "since the file lists every one of both. A code that is not ISO 3166-1 alpha-3 is a "
-        "load error (`unknown_state`, with a \"did you mean\"). The file is read on first use "
-        "only, when a state the rules do not list is evaluated or `cstosim show states` runs.",
+        "load error (`unknown_state`, with a \"did you mean\"). The file is read at load "
+        "time, once, when the rules or a scenario name a state the rules do not list (the "
+        "default rules do: NATO's members) or `cstosim show states` runs; never at import, "
+        "and never during evaluation, which reads only what loading resolved.",
         ""]
 
 
