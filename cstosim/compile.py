@@ -416,7 +416,7 @@ def reference_facts(code: str) -> pg.StateFacts:
     """The facts of a state the rules do not list, from the bundled reference data
     (:mod:`cstosim.reference`): a state missing there is no UN member and was never a
     Soviet republic, since the data lists every one of both."""
-    from cstosim import reference  # read on first use only: most scenarios never need it
+    from cstosim import reference  # imported at compile time, only when a named state needs it
 
     row = reference.lookup(code)
     if row is None:
