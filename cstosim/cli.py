@@ -24,15 +24,48 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_EXPECTATION, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a command killed by SIGPIPE (128 + 13)
 
+# Value names in --help, by parameter; any other option shows its name in capitals.
+_METAVARS = {"set_": "NAME=VALUE", "set_b": "NAME=VALUE", "interpretation": "NAME",
+             "interpretation_b": "NAME", "rules": "FILE", "rules_b": "FILE", "output": "FILE",
+             "out": "DIR", "keyword": "PATTERN", "fail_under": "PCT", "examples": "N", "seed": "N",
+             "workers": "N", "property_": "ID", "why": "ID", "why_not": "CONCLUSION",
+             "vary": "NAME=RANGE", "scheduler": "ADDRESS", "as_of": "DATE"}
+
+
+class _Group(typer.core.TyperGroup):
+    """The command group, with help that shows value names (``--set NAME=VALUE``) instead
+    of internal type names (``<list[str]>``)."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        for param in getattr(command, "params", ()):
+            desc = getattr(param, "type_descriptor", None)
+            if desc is None or getattr(desc, "is_choice", False):
+                continue  # choices (`<table|json>`) are worth showing as they are
+            if isinstance(param, typer.core.TyperOption):
+                if param.metavar is None and not param.is_flag and param.name:
+                    param.metavar = _METAVARS.get(param.name, param.name.upper())
+            elif isinstance(param, typer.core.TyperArgument) and hasattr(param, "display_type_rich"):
+                param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
+        return command
+
+
 app = typer.Typer(
+    cls=_Group,
     name="cstosim",
     help="Membership-rules simulation engine for the CSTO: run what-if scenarios on an "
          "editable rules model and see the obligations and tensions, with their reasons.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+class Color(StrEnum):
+    auto = "auto"
+    always = "always"
+    never = "never"
 
 
 class Format(StrEnum):
@@ -191,6 +224,9 @@ def run(
     output: Annotated[Path | None, typer.Option("--output", "-o",
                                                 help="Write to this file instead of stdout.")] = None,
     force: Annotated[bool, typer.Option(help="Allow --output to replace an existing file.")] = False,
+    color: Annotated[Color, typer.Option(
+        "--color", help="Colour and terminal width for the table: `auto` on a terminal only; "
+                        "NO_COLOR turns colour off.")] = Color.auto,
 ) -> None:
     """Run scenarios and show admissions, classifications, obligations and tensions."""
 
@@ -202,6 +238,7 @@ def run(
 
         _no_duplicates(scenarios)
         base = _rules(rules)
+        console = _console(color) if format is Format.table and output is None else None
         texts, reports, loaded = [], [], []
         for path in scenarios:
             compiled, scenario = load_scenario(path, base)
@@ -210,8 +247,12 @@ def run(
             report = evaluate(compiled, scenario, explain=explain.value, params=params,
                               interpretations=_interpretations(compiled, interpretation))
             reports.append(report)
-            texts.append(_svg(render(report, "dot")) if format is Format.svg
-                         else render(report, format.value))
+            if console is not None:
+                from cstosim.render.text import to_text
+                texts.append(to_text(report, width=max(40, console.width)))
+            else:
+                texts.append(_svg(render(report, "dot")) if format is Format.svg
+                             else render(report, format.value))
         if format is Format.json and len(reports) > 1:
             text = dumps([report_json(r) for r in reports])
         else:
@@ -220,6 +261,10 @@ def run(
             write_atomic(output, text, force=force,
                          inputs=[*scenarios, *(str(c.file) for c, _ in loaded)])
             print(f"wrote {output}", file=sys.stderr)
+        elif console is not None:
+            from cstosim.render.terminal import styled
+            readings = tuple(dict.fromkeys(r for rep in reports for r in rep.interpretations))
+            console.print(styled(text, readings), end="", soft_wrap=True)
         else:
             sys.stdout.write(text)
         violations = [v for compiled, scenario in loaded
@@ -608,7 +653,8 @@ def diff(
     def body() -> int:
         from cstosim.api import load_scenario
         from cstosim.compare import Side, compare
-        from cstosim.render.diff import difference_text, render_difference
+        from cstosim.render.diff import difference_text
+        from cstosim.render.text import render_difference
 
         base_a = _rules(rules)
         ra, sa = load_scenario(a, base_a)
@@ -851,6 +897,25 @@ def _failed_properties(compiled: CompiledRules, scenario: Any) -> set[str]:
         return set()
     return {pid for pid, vs in check_scenario_properties(compiled, scenario,
                                                            expect.properties).items() if vs}
+
+
+def _console(color: Color) -> Any:
+    """A rich console for the terminal report, or None for plain text (not a terminal and
+    not ``--color always``, or ``--color never``): files and pipes get the stable 80-column
+    text the golden files hold."""
+    isatty = getattr(sys.stdout, "isatty", None)  # a closed stdout (`>&-`) has none
+    if color is Color.never or (color is Color.auto and not (isatty and isatty())):
+        return None
+    from rich.console import Console
+
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # rich exits 1 here; a broken pipe is exit 141 in every command (`_guard`)
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _Console(file=sys.stdout, force_terminal=True, highlight=False, markup=False,
+                    emoji=False)
 
 
 def _svg(dot_text: str) -> str:

@@ -149,8 +149,8 @@ def test_run_every_seed_scenario(path: Path) -> None:
     first = done.stdout.splitlines()[0]
     assert first.startswith("Scenario: ")
     assert name.split()[0] in first
-    headings = {re.sub(r" \(\d+\)$", "", line) for line in done.stdout.splitlines()
-                if re.fullmatch(r"[A-Z][A-Z ]+( \(\d+\))?", line)}
+    headings = {re.sub(r" \(\d+[^)]*\)$", "", line) for line in done.stdout.splitlines()
+                if re.fullmatch(r"[A-Z][A-Z ]+( \(\d+[^)]*\))?", line)}
     assert expected_sections(path) <= headings, headings
     assert "DIFFERENCE FROM BASELINE" in headings
     assert_no_traceback(done.stdout, done.stderr)
@@ -158,8 +158,8 @@ def test_run_every_seed_scenario(path: Path) -> None:
 
 def test_obligations_and_tensions_sections_count_their_items() -> None:
     out = table(SYUNIK).stdout
-    m = re.search(r"^OBLIGATIONS \((\d+)\)$", out, re.M)
-    assert m and int(m[1]) > 0
+    m = re.search(r"^OBLIGATIONS \((\d+), in (\d+) groups\)$", out, re.M)
+    assert m and int(m[1]) > 0 and 0 < int(m[2]) <= int(m[1])
     m = re.search(r"^TENSIONS \((\d+)\)$", out, re.M)
     assert m and int(m[1]) == 2
     assert "disputed_classification: ARM, AZE" in out
@@ -260,8 +260,8 @@ def test_set_label_parameter_to_an_unknown_label_exits_2() -> None:
 def test_interpretation_restricts_output() -> None:
     code, out, err = invoke("run", "--interpretation", "victim", SYUNIK)
     assert code == 0, err
-    assert "Interpretations: victim\n" in out
-    assert "under victim" in out
+    assert "Interpretations: victim (victim)\n" in out
+    assert "syunik_2021 [victim]: aggression" in out
     assert "under secretariat" not in out and "under treaty_text" not in out
     assert "[secretariat]" not in out and "[treaty_text]" not in out
     code, out, _ = invoke("run", "-f", "json", "--interpretation", "victim", SYUNIK)
@@ -642,4 +642,5 @@ def test_the_actors_own_duty_is_not_shown_as_owed_against_itself() -> None:
     assert code == 0
     assert "AZE owes ARM non_aggression (refrain)\n" in out
     assert "non_aggression (refrain) against AZE" not in out
-    assert "owe ARM defence (immediate) against AZE" in out  # other debtors still say it
+    # other debtors still say it (the line may wrap anywhere)
+    assert "owe ARM defence (immediate) against AZE" in " ".join(out.split())

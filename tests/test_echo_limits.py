@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 from cstosim.errors import MAX_EXCERPT, Diagnostic, Location, did_you_mean, excerpt
-from cstosim.render.markdown import _text
+from cstosim.render.markdown import md as _text
 
 ROOT = Path(__file__).resolve().parent.parent
 KAZ = ROOT / "scenarios" / "kazakhstan_2022.yaml"

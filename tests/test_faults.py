@@ -296,3 +296,12 @@ def test_a_flood_of_bad_events_stops_at_the_item_limit(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert f"s.yaml:5:1: error[too_many_items]: `events` has {MAX_ITEMS + 1:,} items" in done.stderr
     assert done.stderr.count("error[") == 1  # not one error per item
+
+
+@pytest.mark.parametrize("redirect, code", [(">&-", 2), ("| (exec 0<&-; sleep 1)", 141)])
+def test_the_coloured_report_meets_stdout_faults_like_the_plain_one(
+        tmp_path: Path, redirect: str, code: int) -> None:
+    done = shell(f'"$CSTOSIM" run {AZE_MEMBER} --color always {redirect}; '
+                 'echo "rc=${PIPESTATUS[0]}"', tmp_path)
+    no_traceback(done)
+    assert done.stdout.strip() == f"rc={code}", done.stderr

@@ -14,7 +14,6 @@ from cstosim.report import (
     Difference,
     Obligation,
     Reason,
-    Report,
     Tension,
 )
 
@@ -62,14 +61,3 @@ def delta_lines(d: Difference, deltas: tuple[Delta, ...] | None = None) -> list[
             changed = "; ".join(f"{f} {value(va)} -> {value(vb)}" for f, va, vb in x.changes)
             lines.append(f"~ changed: {label}{_reading(d, x)}: {changed}")
     return lines
-
-
-def render_difference(d: Difference, ra: Report, rb: Report) -> str:
-    """The difference between two reports as text, one change per line."""
-    lines = [f"A: {ra.scenario} [{ra.scenario_file}]", f"B: {rb.scenario} [{rb.scenario_file}]"]
-    lines += [f"cause: {sentence(c)}" for c in d.causes]
-    if d.empty:
-        lines.append("no difference in admissions, classifications, obligations, tensions or notes")
-    else:
-        lines += delta_lines(d)
-    return "\n".join(lines) + "\n"

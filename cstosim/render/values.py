@@ -40,16 +40,17 @@ def leaf_line(leaf: LeafResult, mark: str) -> str:
     return f"{mark} {leaf.text}  [{value(leaf.left)} vs {value(leaf.right)}]"
 
 
-def wrap(text: str, indent: int) -> list[str]:
-    """``text`` wrapped to :data:`WIDTH`, continuation lines indented two more."""
+def wrap(text: str, indent: int, width: int = WIDTH) -> list[str]:
+    """``text`` wrapped to ``width``, continuation lines indented two more."""
     pad = " " * indent
-    return textwrap.wrap(text, WIDTH, initial_indent=pad, subsequent_indent=pad + "  ",
+    return textwrap.wrap(text, width, initial_indent=pad, subsequent_indent=pad + "  ",
                          break_on_hyphens=False, break_long_words=False) or [pad]
 
 
-def leaf_lines(leaves: Iterable[LeafResult], indent: int, no: str = "NO ") -> list[str]:
+def leaf_lines(leaves: Iterable[LeafResult], indent: int, no: str = "NO ",
+               width: int = WIDTH) -> list[str]:
     """Each leaf on its own wrapped lines, marked `yes` or ``no``."""
     out = []
     for leaf in leaves:
-        out += wrap(leaf_line(leaf, "yes" if leaf.result else no), indent)
+        out += wrap(leaf_line(leaf, "yes" if leaf.result else no), indent, width)
     return out
