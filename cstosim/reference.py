@@ -14,7 +14,7 @@ import csv
 import datetime as dt
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
 DATA_FILE = "un_members.csv"
 SOURCE = "https://www.un.org/en/about-us/member-states"
@@ -50,8 +50,14 @@ def _rows(text: str) -> dict[str, ReferenceState]:
 @cache
 def un_members() -> dict[str, ReferenceState]:
     """Every UN member state in the bundled data, by ISO 3166-1 alpha-3 code."""
-    text = resources.files("cstosim").joinpath("data", DATA_FILE).read_text(encoding="utf-8")
-    return _rows(text)
+    # A plain path, not importlib.resources (whose import costs more than reading the file):
+    # the wheel installs the package as files, with the data beside this module.
+    return _rows(data_path().read_text(encoding="utf-8"))
+
+
+def data_path() -> Path:
+    """Where the bundled data file is."""
+    return Path(__file__).resolve().parent / "data" / DATA_FILE
 
 
 def lookup(code: str) -> ReferenceState | None:

@@ -20,7 +20,6 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -120,8 +119,7 @@ def _allowed_library_files() -> dict[Path, str]:
     allowed[Path(metadata)] = "pycountry's distribution metadata, read by `import pycountry`"
     from cstosim import reference
 
-    data = resources.files("cstosim").joinpath("data", reference.DATA_FILE)
-    allowed[Path(str(data))] = ("the bundled state data, read at load when the rules or the "
+    allowed[reference.data_path()] = ("the bundled state data, read at load when the rules or the "
                                 "scenario name a state the rules do not list")
     return {p.resolve(): why for p, why in allowed.items()}
 
