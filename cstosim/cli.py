@@ -106,6 +106,11 @@ def _guard(body: Callable[[], int]) -> None:
         code = body()
         if sys.stdout is not None:
             sys.stdout.flush()  # a full or closed stdout fails here, not at exit
+        if _RECEIVED:  # interrupted, but a library swallowed the exception and finished
+            print("interrupted; the command finished, but its result may be incomplete.",
+                  file=sys.stderr)
+            code = EXIT_TERMINATED if isinstance(_stop_exception(_RECEIVED[0]), Terminated) \
+                else EXIT_INTERRUPTED
     except CstosimError as exc:
         code = _fail(exc.diagnostics, exc.omitted)
     except BrokenPipeError:
@@ -468,7 +473,9 @@ def check(
               file=sys.stderr)
 
         def progress(pid: str, n: int) -> None:
-            print(f"  {pid}: {n} scenarios...", file=sys.stderr, flush=True)
+            _checkpoint()
+            if n % 50 == 0:
+                print(f"  {pid}: {n} scenarios...", file=sys.stderr, flush=True)
 
         failed = 0
         for result in check_rules(compiled, examples=examples, seed=seed,
@@ -709,12 +716,12 @@ def sweep(
 
     def body() -> int:
         import time
-        from concurrent.futures import Executor, ProcessPoolExecutor
 
         from cstosim import sweep as sw
         from cstosim.api import load_scenario
         from cstosim.errors import CstosimError, Diagnostic, Location
         from cstosim.output import write_atomic
+        from cstosim.pool import WorkerDied, process_pool, stop_executor
         from cstosim.render import sweep as sweep_text
 
         compiled, sc = load_scenario(scenario, _rules(rules))
@@ -729,27 +736,50 @@ def sweep(
         rules_path = str(rules) if rules else (
             str(Path(scenario).parent / sc.spec.rules) if sc.spec.rules else None)
         job = sw.Job(rules_path, str(scenario), tuple(sorted(params.items())), axes, names)
+        n_workers = workers or (sw.default_workers() if total >= 2000 else 1)
+        chunk = max(8, min(256, total // (n_workers * 8) or 8))
         started = time.monotonic()
+        bar = _Progress(f"{total:,} variants", total)
+        if not bar.live:  # a log gets one line when the work starts and one when it ends
+            print(f"sweeping {total:,} variants on {n_workers} worker"
+                  f"{'s' if n_workers > 1 else ''}", file=sys.stderr, flush=True)
 
         def progress(done: int, n: int) -> None:
-            width = 30
-            filled = width * done // max(n, 1)
-            rate = done / max(time.monotonic() - started, 1e-9)
-            print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{n:,} variants "
-                  f"({rate:,.0f}/s)", end="" if done < n else "\n", file=sys.stderr, flush=True)
+            _checkpoint()
+            bar.update(done)
 
-        n_workers = workers or (sw.default_workers() if total >= 2000 else 1)
-        pool: Executor | None = None
+        def _end_progress() -> None:
+            bar.close()
+        # the files as validated above are the ones every variant evaluates, read once
+        sw.prime(job, compiled, sc)
         try:
             if executor is ExecutorKind.dask:
-                pool = _dask_executor(scheduler)
+                remote = _dask_executor(scheduler)
+                try:
+                    result = sw.sweep(job, remote, chunk=chunk, progress=progress)
+                except BaseException:
+                    stop_executor(remote)  # cancel what the cluster still has queued
+                    raise
+                remote.shutdown()
             elif n_workers > 1:
-                pool = ProcessPoolExecutor(max_workers=n_workers)
-            result = sw.sweep(job, pool, chunk=max(8, min(256, total // (n_workers * 8) or 8)),
-                              progress=progress)
-        finally:
-            if pool is not None:
-                pool.shutdown()
+                with process_pool(n_workers) as pool:
+                    result = sw.sweep(job, pool, chunk=chunk, progress=progress)
+            else:
+                result = sw.sweep(job, None, chunk=chunk, progress=progress)
+        except WorkerDied as exc:
+            _end_progress()
+            raise CstosimError([Diagnostic(
+                "worker_died", Location("<command line>"),
+                f"a sweep worker process stopped before finishing its variants ({exc})",
+                "the machine may be short of memory: try fewer `--workers` or a smaller "
+                "sweep")]) from None
+        except BaseException:
+            _end_progress()
+            raise
+        _end_progress()
+        wall = time.monotonic() - started
+        print(f"swept {total:,} variants in {wall:.1f} s ({total / max(wall, 1e-9):,.0f} "
+              "variants/s)", file=sys.stderr, flush=True)
         if format is SweepFormat.json:
             text = sweep_text.to_json(result)
         elif format is SweepFormat.csv:
@@ -899,6 +929,41 @@ def _failed_properties(compiled: CompiledRules, scenario: Any) -> set[str]:
                                                            expect.properties).items() if vs}
 
 
+class _Progress:
+    """A rich progress bar with rate and ETA on stderr when it is a terminal; nothing
+    otherwise (the command prints a line when it starts and one when it ends)."""
+
+    def __init__(self, what: str, total: int) -> None:
+        isatty = getattr(sys.stderr, "isatty", None)
+        self.live = bool(isatty and isatty())
+        if not self.live:
+            return
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        self._bar = Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(),
+                             TaskProgressColumn(), TimeRemainingColumn(),
+                             console=Console(stderr=True), transient=True)
+        self._task = self._bar.add_task(what, total=total)
+        self._bar.start()
+
+    def update(self, done: int) -> None:
+        if self.live:
+            self._bar.update(self._task, completed=done)
+
+    def close(self) -> None:
+        if self.live:
+            self._bar.stop()
+            self.live = False
+
+
 def _console(color: Color) -> Any:
     """A rich console for the terminal report, or None for plain text (not a terminal and
     not ``--color always``, or ``--color never``): files and pipes get the stable 80-column
@@ -973,15 +1038,51 @@ class Terminated(BaseException):
     """SIGTERM, raised in the main thread so that pending writes clean up."""
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise Terminated
+_RECEIVED: list[int] = []
+"""Stop signals received, oldest first: an interrupt swallowed on its way (raised inside a
+``__del__`` or a library's ``except BaseException``) is raised again at the next
+:func:`_checkpoint`, and a command that still finishes exits 130/143."""
+
+
+def _stop_exception(signum: int) -> BaseException:
+    import signal
+
+    return KeyboardInterrupt() if signum == signal.SIGINT else Terminated()
+
+
+def _on_stop_signal(signum: int, frame: object) -> None:
+    _RECEIVED.append(signum)
+    raise _stop_exception(signum)
+
+
+def _checkpoint() -> None:
+    """Raise the interrupt again if one was received and swallowed (long commands call this
+    from their progress callbacks)."""
+    if _RECEIVED:
+        raise _stop_exception(_RECEIVED[0])
+
+
+def _quiet_unraisable(hook: Any) -> Callable[[Any], None]:
+    """An unraisable-exception hook that drops the interrupts :func:`_on_stop_signal` raised
+    where Python cannot propagate them (they are recorded and raised again), instead of
+    printing a traceback for them."""
+
+    def quiet(unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt | Terminated) and _RECEIVED:
+            return
+        hook(unraisable)
+
+    return quiet
 
 
 def entry() -> None:
     """Console-script entry point."""
     import signal
 
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGTERM, _on_stop_signal)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not ignored by the shell
+        signal.signal(signal.SIGINT, _on_stop_signal)
+    sys.unraisablehook = _quiet_unraisable(sys.unraisablehook)
     # text a terminal's encoding cannot show (LC_ALL=C, PYTHONIOENCODING=ascii) is written
     # as backslash escapes rather than failing the command
     for stream in (sys.stdout, sys.stderr):

@@ -13,9 +13,12 @@ registry (:func:`codes_reference`).
 from __future__ import annotations
 
 import difflib
+import heapq
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from types import MappingProxyType
 
 # INVARIANT: one meaning per code. A code is part of the interface (scripts match on it), so a
@@ -112,6 +115,8 @@ CODES: Mapping[str, str] = MappingProxyType({
     "bad_sweep": "a `--vary` axis cannot be read, or the sweep is too large",
     "dask_missing": "`--executor dask` is asked for but Dask is not installed",
     "dask_unreachable": "the Dask scheduler given by `--scheduler` cannot be reached",
+    "worker_died": "a sweep worker process ended before finishing its variants (killed, or out "
+                   "of memory)",
     "graphviz_missing": "`--format svg` needs Graphviz's `dot`, which is not installed",
     "graphviz_failed": "Graphviz's `dot` failed on the graph cstosim wrote",
     "unknown_conclusion": "`explain --why` names a conclusion the report does not have",
@@ -218,16 +223,96 @@ class CstosimError(Exception):
             lines.append(f"{self.omitted:,} more problems not shown; fix the ones above and check again")
         super().__init__("\n".join(lines))
 
+    def __reduce__(self) -> tuple[type[CstosimError], tuple[list[Diagnostic], int]]:
+        # raised in a sweep worker, it crosses to the parent by pickle, whole
+        return (type(self), (self.diagnostics, self.omitted))
+
 
 def did_you_mean(value: str, choices: Iterable[str]) -> str:
     """A hint naming the closest choices to ``value``, or listing a few valid ones."""
-    options = sorted(set(choices))
-    if len(value) > 4 * MAX_EXCERPT:  # no code is that long; spare difflib the work
-        return expected_one_of(options)
-    close = difflib.get_close_matches(value, options, n=3, cutoff=0.6)
+    options = tuple(sorted(set(choices)))
+    close = close_matches(value, options) if len(value) <= 4 * MAX_EXCERPT else ()
+    # (no code is longer than that; spare the matcher the work)
     if close:
         return "did you mean " + " or ".join(f"`{c}`" for c in close) + "?"
     return expected_one_of(options)
+
+
+CUTOFF = 0.6
+"""How similar (``difflib`` ratio) a choice must be to be suggested."""
+
+
+def close_matches(value: str, options: tuple[str, ...], n: int = 3) -> tuple[str, ...]:
+    """What ``difflib.get_close_matches(value, options, n, CUTOFF)`` returns, found fast.
+
+    A flood of unknown codes (10,000 applications, each naming a state that does not
+    exist) asked difflib to score every code against every option, one ``SequenceMatcher``
+    each: minutes. Only an option sharing enough characters with ``value`` can pass
+    difflib's own ``quick_ratio`` bound, and, short options apart, enough means at least two:
+    an index from pairs of characters to the options holding them finds those few, and only
+    they are scored. Answers are remembered per value. Same choices, same order, as
+    difflib's (a test compares them)."""
+    return _matcher(options).best(value, n)
+
+
+@lru_cache(maxsize=4096)
+def _pairs(text: str) -> frozenset[tuple[str, str]]:
+    """Every pair of characters ``text`` holds (a character twice counts as a pair)."""
+    counts = Counter(text)
+    chars = sorted(counts)
+    found = {(c, c) for c in chars if counts[c] > 1}
+    found.update((a, b) for i, a in enumerate(chars) for b in chars[i + 1:])
+    return frozenset(found)
+
+
+class _Matcher:
+    """The pair index of one tuple of options, and the answers given so far."""
+
+    def __init__(self, options: tuple[str, ...]) -> None:
+        self.options = options
+        self.counts = [dict(Counter(o)) for o in options]
+        self.holding: dict[tuple[str, str], list[int]] = {}  # pair -> options holding it
+        for i, option in enumerate(options):
+            for pair in _pairs(option):
+                self.holding.setdefault(pair, []).append(i)
+        # INVARIANT: an option of length b can pass the cutoff against a value of length a
+        # with fewer than two shared characters only if 2 / (a + b) >= CUTOFF: a + b <= 3
+        self.short = [i for i, o in enumerate(options) if len(o) <= 2]
+        self.answers: dict[tuple[str, int], tuple[str, ...]] = {}
+
+    def best(self, value: str, n: int) -> tuple[str, ...]:
+        key = (value, n)
+        if key not in self.answers:
+            if len(self.answers) > 10_000:
+                self.answers.clear()
+            self.answers[key] = self._best(value, n)
+        return self.answers[key]
+
+    def _best(self, value: str, n: int) -> tuple[str, ...]:
+        found: set[int] = set(self.short) if len(value) <= 2 else set()
+        for pair in _pairs(value):
+            found.update(self.holding.get(pair, ()))
+        mine = Counter(value).items()
+        matcher = difflib.SequenceMatcher()
+        matcher.set_seq2(value)
+        scored = []
+        for i in found:
+            option = self.options[i]
+            theirs = self.counts[i]
+            common = sum(min(k, theirs.get(c, 0)) for c, k in mine)
+            total = len(option) + len(value)
+            if total and 2.0 * common / total < CUTOFF:  # difflib's quick_ratio
+                continue
+            matcher.set_seq1(option)
+            score = matcher.ratio()
+            if score >= CUTOFF:
+                scored.append((score, option))
+        return tuple(option for _, option in heapq.nlargest(n, scored))
+
+
+@lru_cache(maxsize=64)
+def _matcher(options: tuple[str, ...]) -> _Matcher:
+    return _Matcher(options)
 
 
 def expected_one_of(options: Sequence[str], limit: int = 8) -> str:

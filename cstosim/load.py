@@ -20,6 +20,7 @@ What it guarantees, beyond what ``yaml.safe_load`` does:
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import gc
 import os
@@ -157,7 +158,7 @@ def load_text(text: str, name: str = "<string>", limits: Limits = DEFAULT_LIMITS
         problem_text = exc.problem or ""
         mark = (exc.context_mark if exc.context_mark is not None and "end of stream" in problem_text
                 else exc.problem_mark or exc.context_mark)
-        where = Location(name, mark.line + 1, mark.column + 1) if mark else Location(name)
+        where = Location(name, *_position(mark, _Lines.of(text))) if mark else Location(name)
         problem = (exc.problem or exc.context or "invalid YAML").rstrip(".")
         hint = _syntax_hint(problem)
         if mark and _char_at(text, mark.line, mark.column) == "\t":
@@ -207,6 +208,34 @@ def _syntax_hint(problem: str) -> str:
     return "check indentation, quoting and brackets near this place"
 
 
+_ODD_BREAKS = re.compile("[\x85\u2028\u2029]")
+_BREAKS = re.compile("\r\n|\r|\n")
+
+
+class _Lines:
+    """Where lines start, as an editor counts them (``\n``, ``\r\n``, ``\r``), for text in
+    which YAML counts more line breaks (NEL, U+2028, U+2029): its marks would otherwise
+    point lines past the ones the user sees, even past the end of the file."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0, *(m.end() for m in _BREAKS.finditer(text))]
+
+    @classmethod
+    def of(cls, text: str) -> _Lines | None:
+        """The index when ``text`` needs one; None when YAML's own count is right."""
+        return cls(text) if _ODD_BREAKS.search(text) else None
+
+    def at(self, index: int) -> tuple[int, int]:
+        i = bisect.bisect_right(self.starts, index) - 1
+        return i + 1, index - self.starts[i] + 1
+
+
+def _position(mark: Any, lines: _Lines | None) -> tuple[int, int]:
+    if lines is None:
+        return mark.line + 1, mark.column + 1
+    return lines.at(mark.index)
+
+
 def _char_at(text: str, line: int, column: int) -> str:
     lines = text.split("\n")
     if line < len(lines) and column < len(lines[line]):
@@ -242,12 +271,17 @@ class _Builder:
         self.alias_nodes = 0
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.problems: list[Diagnostic] = []
+        self.lines: _Lines | None = None
 
     def error(self, code: str, mark: Any, message: str, hint: str) -> CstosimError:
-        return CstosimError([Diagnostic(code, Location(self.name, mark.line + 1, mark.column + 1),
-                                        message, hint)])
+        return CstosimError([Diagnostic(code, Location(self.name, *self.pos(mark)), message, hint)])
+
+    def pos(self, mark: Any) -> tuple[int, int]:
+        """A mark's line and column (1-based) as an editor counts them."""
+        return _position(mark, self.lines)
 
     def build(self, text: str) -> Document:
+        self.lines = _Lines.of(text)
         doc = Document(self.name, None)
         values, keys = doc.values, doc.keys
         # Each frame: [container, path, pending_key, anchor, first_node_count]
@@ -283,7 +317,7 @@ class _Builder:
                     raise self._too_many(mark)
                 if not stack:
                     root = value
-                    values[()] = (mark.line + 1, mark.column + 1)
+                    values[()] = self.pos(mark)
                     continue
                 frame = stack[-1]
                 container = frame[0]
@@ -299,15 +333,15 @@ class _Builder:
                                              f"duplicate key `{key}` (first written at line {first[0]})",
                                              "remove one of the two, or merge them")
                         frame[2] = key
-                        keys[(*frame[1], key)] = (mark.line + 1, mark.column + 1)
+                        keys[(*frame[1], key)] = self.pos(mark)
                         container[key] = None
                         continue
                     key = frame[2]
                     container[key] = value
                     frame[2] = None
-                    values[(*frame[1], key)] = (mark.line + 1, mark.column + 1)
+                    values[(*frame[1], key)] = self.pos(mark)
                 else:
-                    values[(*frame[1], len(container))] = (mark.line + 1, mark.column + 1)
+                    values[(*frame[1], len(container))] = self.pos(mark)
                     container.append(value)
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 mark = event.start_mark
@@ -337,7 +371,7 @@ class _Builder:
                     else:
                         path = (*frame[1], len(parent))
                         parent.append(new)
-                values[path] = (mark.line + 1, mark.column + 1)
+                values[path] = self.pos(mark)
                 stack.append([new, path, None, event.anchor, self.nodes])
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 frame = stack.pop()

@@ -10,12 +10,13 @@ it works on what ``compile`` builds from them.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from functools import cache
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
+
+from cstosim.errors import close_matches
 
 FORMAT_VERSION = 1
 """Version of the rules and scenario file formats (the ``cstosim:`` key)."""
@@ -61,6 +62,11 @@ def iso_states() -> frozenset[str]:
     return _countries()[0]
 
 
+@cache
+def _sorted_alpha3() -> tuple[str, ...]:
+    return tuple(sorted(_countries()[0]))
+
+
 def alpha2_of(alpha3: str) -> str:
     """The ISO 3166-1 alpha-2 code of a known alpha-3 code."""
     _, by_alpha2 = _countries()
@@ -77,7 +83,7 @@ def check_state_code(code: str) -> str:
     elif code.upper() in by_alpha2:
         hint = f"`{code}` is an alpha-2 code; use the alpha-3 code `{by_alpha2[code.upper()]}`"
     else:
-        close = difflib.get_close_matches(code.upper(), sorted(alpha3), n=3)
+        close = close_matches(code.upper(), _sorted_alpha3())
         hint = ("did you mean " + " or ".join(f"`{c}`" for c in close) + "?") if close else (
             "use an ISO 3166-1 alpha-3 code such as `ARM` or `PAK`")
     raise PydanticCustomError("unknown_state", "unknown state code `{code}`",
@@ -89,8 +95,8 @@ def check_location_code(code: str) -> str:
     if code in _subdivisions():
         return code
     prefix = code.split("-")[0].upper()
-    close = difflib.get_close_matches(
-        code.upper(), sorted(s for s in _subdivisions() if s.startswith(prefix + "-")), n=3)
+    close = close_matches(
+        code.upper(), tuple(sorted(s for s in _subdivisions() if s.startswith(prefix + "-"))))
     hint = ("did you mean " + " or ".join(f"`{c}`" for c in close) + "?") if close else (
         "use an ISO 3166-2 code such as `AM-SU` (Syunik)")
     raise PydanticCustomError("unknown_location", "unknown location code `{code}`",

@@ -278,6 +278,18 @@ def _loaded(job: Job) -> tuple[CompiledRules, Scenario]:
     return _LOADED[key]
 
 
+def prime(job: Job, rules: CompiledRules, scenario: Scenario) -> None:
+    """Remember the rules and scenario the caller loaded for ``job``, and their world.
+
+    Called before worker processes are forked, it makes every worker (and a sweep without
+    workers) evaluate exactly the files the caller validated, read once: a file changed or
+    deleted while the sweep runs does not change it. Workers started afresh (Dask, spawn)
+    still load the files themselves."""
+    key = (job.rules_path, job.scenario_path)
+    _LOADED[key] = (rules, scenario)
+    _WORLDS[key] = shared_world(rules.program, scenario.case)
+
+
 def run_chunk(job: Job, combos: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
     """Evaluate a chunk of variants (runs in a worker process)."""
     rules, scenario = _loaded(job)

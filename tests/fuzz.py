@@ -5,7 +5,10 @@
 Hypothesis draws mutations of the shipped YAML files (``scenarios/*.yaml`` and ``rules.yaml``):
 byte flips, deleted, duplicated, swapped or re-indented lines, inserted YAML fragments (tags,
 anchors and aliases, ``NO``, huge numbers, deep brackets, ...), values replaced by fragments,
-lines spliced in from another seed, and truncation. Each mutated file goes through the library
+lines spliced in from another seed, truncation, and the hostile families of issue 16:
+dates at and past the ends of the calendar (``edge_date``), numeric edge strings such as
+``1e999``, ``-0``, ``nan`` and numbers as names (``numeric_edge``), and control characters,
+raw or as YAML escapes (``control_chars``). Each mutated file goes through the library
 in-process (load -> validate -> compile -> evaluate -> render, fast); the only acceptable outcomes
 are success or :class:`cstosim.CstosimError` whose diagnostics are sound (each has a hint and a
 location inside the file). Anything else is a finding: another exception, an input slower than
@@ -13,7 +16,10 @@ location inside the file). Anything else is a finding: another exception, an inp
 
 While the library runs, a sample of the same inputs goes through the real CLI (``cstosim
 validate`` and ``cstosim run`` in a subprocess, one at a time in the background): it must exit
-0 or 2 (agreeing with the library), never print a traceback, and finish within 20 s.
+0 or 2 (agreeing with the library), never print a traceback, and finish within 20 s. A
+scenario that runs is also written by two concurrent ``cstosim run -o same.json`` (with and
+without ``--force``, alternately): exactly one may create the file without ``--force``, and
+the file is always one whole report.
 
 Findings are grouped by signature (exception type and the innermost cstosim function); the
 first inputs of each go to ``tests/fuzz_crashes/`` with a ``.txt`` note. The exit status is 1
@@ -249,9 +255,83 @@ def _set_parameter(draw: Draw, data: bytes) -> tuple[bytes, str]:
     return data.rstrip(b"\n") + b"\n" + line + b"\n", f"params {name.decode()}: {frag[:40]!r}"
 
 
+# ---- issue 16 families: edge dates, numeric edge strings, control characters ---------------
+
+_DATE = re.compile(rb"(?<![0-9-])[0-9]{4}-[0-9]{2}-[0-9]{2}(?![0-9])")
+EDGE_DATES: tuple[bytes, ...] = tuple(d.encode() for d in (
+    "0001-01-01", "0001-01-02", "9999-12-31", "9999-12-30", "9999-12-01", "0001-12-31",
+    "2020-02-29", "2021-02-29", "1900-02-29", "2000-02-29", "2021-04-31", "0000-01-01",
+    "2021-00-10", "2021-07-00", "10000-01-01", "-001-01-01", "2021-07-03T23:59:59Z",
+    "1970-01-01", "2038-01-19", "2021-7-3", "20210703", "'2021-07-03'", "2021-07-03 ",
+))
+
+
+def _edge_date(draw: Draw, data: bytes) -> tuple[bytes, str]:
+    """A date (``as_of``, an incident's start, a membership's from...) at or past the ends of
+    the calendar, on a leap day that is or is not one, or malformed."""
+    spots = list(_DATE.finditer(data))
+    if not spots:
+        return _insert_fragment(draw, data)
+    chosen = draw(st.lists(st.integers(0, len(spots) - 1), min_size=1, max_size=4, unique=True))
+    new = draw(st.sampled_from(EDGE_DATES))
+    for i in sorted(chosen, reverse=True):
+        data = data[: spots[i].start()] + new + data[spots[i].end():]
+    return data, f"edge_date x{len(chosen)} {new.decode()}"
+
+
+_NUMBER = re.compile(rb"(?<=: )-?[0-9]+(?:\.[0-9]+)?(?=[,}\n ])")
+_NAME = re.compile(rb"\b(?:name|id|label|kind|tier|body|state|target|actor): ([^,{}\[\]\n#]+)")
+NUMERIC_EDGES: tuple[bytes, ...] = tuple(n.encode() for n in (
+    "1e999", "-1e999", "1e308", "1.7976931348623157e308", "2e308", "-0", "-0.0", "+0", "0.0",
+    "nan", ".nan", "NaN", "inf", ".inf", "-.inf", "1e3", "1.0e5", "2e-3", "1e-999", ".5", "5.",
+    "1_000", "0x10", "0o17", "0b11", "010", "1e", "e3", "1..2", "9" * 30, "9" * 31,
+    "4294967296", "9223372036854775808", "-9223372036854775809", "1e1000000", "0e0",
+))
+
+
+def _numeric_edge(draw: Draw, data: bytes) -> tuple[bytes, str]:
+    """A number replaced by an edge string (``1e999``, ``-0``, ``nan``...), or a name or id
+    replaced by one that reads like a number (``1e3``: a dump must quote it)."""
+    where = draw(st.sampled_from(["number", "name"]))
+    spots = list((_NUMBER if where == "number" else _NAME).finditer(data))
+    if not spots:
+        return _replace_value(draw, data)
+    m = spots[_index(draw, len(spots))]
+    start, end = (m.start(), m.end()) if where == "number" else (m.start(1), m.end(1))
+    new = draw(st.sampled_from(NUMERIC_EDGES))
+    return data[:start] + new + data[end:], f"numeric_edge {where}@{start} {new[:20]!r}"
+
+
+CONTROL: tuple[bytes, ...] = (
+    b'"\\e[2J"', b'"\\e]0;pwned\\a"', b'"\\x1b[31mred"', b'"\\0"', b'"\\x7f"', b'"\\x85"',
+    b'"\\u202eRTL"', b'"\\u2028"', b'"\\u2029"', b'"\\ufeff"', b'"\\b\\b\\b"', b'"\\r"',
+    b'"a\\tb"', b'"\\x9b2J"', b"\x1b[2J", b"\x1b]0;t\x07", b"\x7f", b"\xc2\x85", b"\xc2\x9b",
+    b"\xe2\x80\xae", b"\xe2\x80\xa8", b"\x08", b"\x0b", b"\x0c",
+)
+
+
+def _control_chars(draw: Draw, data: bytes) -> tuple[bytes, str]:
+    """A name, id or code replaced by (or holding) control characters, raw or as YAML escapes:
+    terminal escapes, C1 controls, bidi overrides, line separators."""
+    spots = list(_NAME.finditer(data)) or list(_VALUE.finditer(data))
+    if not spots:
+        return _insert_fragment(draw, data)
+    m = spots[_index(draw, len(spots))]
+    ctl = draw(st.sampled_from(CONTROL))
+    start, end = (m.start(1), m.end(1)) if m.re is _NAME else (m.start(2), m.end(2))
+    if draw(st.booleans()) or ctl.startswith(b'"'):
+        new = ctl
+    else:  # raw bytes inside the old value
+        old = data[start:end]
+        cut = _index(draw, len(old) + 1)
+        new = old[:cut] + ctl + old[cut:]
+    return data[:start] + new + data[end:], f"control_chars@{start} {new[:24]!r}"
+
+
 OPS: tuple[Callable[[Draw, bytes], tuple[bytes, str]], ...] = (
     _flip, _delete_line, _duplicate_line, _swap_lines, _reindent, _insert_fragment, _insert_fragment,
     _replace_value, _replace_value, _replace_value, _truncate, _splice, _set_parameter,
+    _edge_date, _edge_date, _numeric_edge, _numeric_edge, _control_chars, _control_chars,
 )
 
 
@@ -443,8 +523,54 @@ def run_cli(m: Mutated, verdict: Verdict, folder: Path) -> list[Finding]:
                                     f"library {'accepted' if library_ok else 'refused'}; {out}"))
         if (folder / MARKER).exists():
             findings.append(Finding("tag-executed-code:cli", shown))
+    if m.seed.kind == "scenario" and verdict.ran:
+        findings += concurrent_writers(cli, m.filename, folder, force=WRITER_TRIALS[0] % 2 == 1)
     shutil.rmtree(folder, ignore_errors=True)
     return findings
+
+
+WRITER_TRIALS = [0]
+"""How many concurrent-writer trials ran (the CLI thread is the only writer)."""
+
+
+def concurrent_writers(cli: str, scenario: str, folder: Path, force: bool) -> list[Finding]:
+    """Two `cstosim run -o same.json` at once: without ``--force`` exactly one may create the
+    file and the other must refuse (`error[file_exists]`, exit 2); with it both succeed and
+    the file is one whole report. Never a temporary file left, never a mix of the two."""
+    WRITER_TRIALS[0] += 1
+    target = folder / "same.json"
+    target.unlink(missing_ok=True)
+    args = [cli, "run", scenario, "--format", "json", "-o", target.name, *(["--force"] if force else [])]
+    procs = [subprocess.Popen(args, cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE) for _ in range(2)]
+    results = []
+    for proc in procs:
+        try:
+            _, err = proc.communicate(timeout=CLI_TIMEOUT * 2)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+        results.append((proc.returncode, err.decode("utf-8", "replace")))
+    shown = f"two concurrent `cstosim run {scenario} -o same.json{' --force' if force else ''}`"
+    detail = f"{shown}\n" + "\n".join(f"exit {c}: {e[-1500:]}" for c, e in results)
+    codes = sorted(c for c, _ in results)
+    tag = "force" if force else "exclusive"
+    if any("Traceback" in e for _, e in results):
+        return [Finding(f"writers-traceback:{tag}", detail)]
+    if force and codes != [0, 0]:
+        return [Finding(f"writers-force-failed:{tag}", detail)]
+    if not force and (codes != [0, 2] or not any("error[file_exists]" in e for _, e in results)):
+        return [Finding(f"writers-not-exclusive:{tag}", detail)]
+    leftovers = [q.name for q in folder.iterdir() if q.name.startswith(".cstosim-")]
+    if leftovers:
+        return [Finding(f"writers-left-temporary:{tag}", f"{detail}\nleft: {leftovers}")]
+    try:
+        import json
+
+        json.loads(target.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return [Finding(f"writers-broken-file:{tag}", f"{detail}\n{exc}")]
+    return []
 
 
 # ---- the driver -----------------------------------------------------------------------------------
@@ -454,6 +580,7 @@ def run_cli(m: Mutated, verdict: Verdict, folder: Path) -> list[Finding]:
 class Stats:
     tried: int = 0
     cli_inputs: int = 0
+    families: dict[str, int] = field(default_factory=dict)
     findings: dict[str, list[tuple[Mutated, Finding]]] = field(default_factory=dict)
 
     def record(self, m: Mutated, f: Finding) -> None:
@@ -514,6 +641,9 @@ def fuzz(minutes: float, seed: int, slow: float, use_cli: bool, batch: int = 200
                     return
                 verdict = run_library(m, work, slow)
                 stats.tried += 1
+                for op in m.ops:
+                    family = op.split()[0].split("@")[0]
+                    stats.families[family] = stats.families.get(family, 0) + 1
                 if verdict.finding is not None:
                     stats.record(m, verdict.finding)
                 if use_cli and (pending is None or pending.done()):
@@ -564,7 +694,9 @@ def main(argv: list[str] | None = None) -> int:
         print("\nnote: cstosim or rules.yaml changed on disk during the run; the CLI ran newer code "
               "than the in-process library")
     print(f"\ntried {stats.tried} inputs in-process ({stats.tried / max(took, 1e-9):.0f}/s) and "
-          f"{stats.cli_inputs} through the CLI in {took / 60:.1f} min (seed {seed})")
+          f"{stats.cli_inputs} through the CLI ({WRITER_TRIALS[0]} concurrent-writer trials) in "
+          f"{took / 60:.1f} min (seed {seed})")
+    print("mutations by family: " + ", ".join(f"{k} {v}" for k, v in sorted(stats.families.items())))
     if not stats.findings:
         print("no crashes found")
         return 0

@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "cstosim"
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "load": {"errors"},
-    "model": set(),
+    "model": {"errors"},
     "conditions": {"errors"},
     "program": {"conditions"},
     "codegen": {"conditions"},
@@ -30,6 +30,7 @@ ALLOWED: dict[str, set[str]] = {
     "api": {"model", "program", "compile", "compiled", "errors", "load", "report", "world"},
     "expect": {"model", "report"},
     "output": {"errors"},
+    "pool": set(),
     "schema": {"model", "compile", "conditions", "reference"},
     "testing": {"model", "api", "compile"},
     "properties": {"model", "program", "api", "compile", "admissions", "evaluate", "world",

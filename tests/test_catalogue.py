@@ -95,6 +95,19 @@ def _generate(kind: str, path: Path) -> None:
         assert text.count(old) == 1
         path.write_text(text.replace(old, "when: 'classification.label == aggression"
                                           + " " * 200_000 + "x'\n"), encoding="utf-8")
+    elif kind == "unknown_states":  # 5,000 applications, each from a state that does not exist
+        import itertools
+        import string
+
+        from cstosim.model import _sorted_alpha3
+
+        known = set(_sorted_alpha3())
+        codes = ("".join(c) for c in itertools.product(string.ascii_uppercase, repeat=3))
+        unknown = itertools.islice((c for c in codes if c not in known), 5_000)
+        lines = ["cstosim: 1", "name: many unknown applicants", "as_of: 2021-07-03", "events:"]
+        lines += [f"  - application: {{id: a{i}, state: {c}, body: PA_CSTO, tier: partner, "
+                  "date: 2021-07-01}" for i, c in enumerate(unknown)]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     else:
         raise AssertionError(f"unknown generator {kind!r}")
 

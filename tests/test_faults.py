@@ -298,6 +298,19 @@ def test_a_flood_of_bad_events_stops_at_the_item_limit(tmp_path: Path) -> None:
     assert done.stderr.count("error[") == 1  # not one error per item
 
 
+@pytest.mark.parametrize("brk", ["\x85", "\u2028", "\u2029"], ids=["NEL", "LS", "PS"])
+def test_lines_are_counted_as_an_editor_counts_them(tmp_path: Path, brk: str) -> None:
+    """YAML counts NEL, U+2028 and U+2029 as line breaks; editors do not: a diagnostic names
+    the line the user sees (found by the fuzzer: line 25 of a 23-line file)."""
+    path = tmp_path / "odd.yaml"
+    path.write_text(f"cstosim: 1\nname: \"a{brk}b{brk}c\"\nas_of: 2021-07-03\nevents: [\n",
+                    encoding="utf-8")
+    done = cstosim("validate", path)
+    no_traceback(done)
+    assert done.returncode == 2
+    assert f"{path}:5:1: error[yaml_syntax]" in done.stderr, done.stderr
+
+
 @pytest.mark.parametrize("redirect, code", [(">&-", 2), ("| (exec 0<&-; sleep 1)", 141)])
 def test_the_coloured_report_meets_stdout_faults_like_the_plain_one(
         tmp_path: Path, redirect: str, code: int) -> None:

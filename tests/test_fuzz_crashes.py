@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -25,3 +26,7 @@ def test_former_crash_is_handled(path: Path, command: str, tmp_path: Path) -> No
     assert "Traceback" not in done.stderr
     if done.returncode == 2:
         assert "error[" in done.stderr and "hint:" in done.stderr
+        # every line named is one the user's editor shows (the end-of-file mark may be one past)
+        lines = target.read_bytes().count(b"\n") + 1
+        for named in re.findall(r"input\.yaml:(\d+):", done.stderr):
+            assert int(named) <= lines + 1, done.stderr[-2000:]

@@ -76,7 +76,7 @@ def _cases() -> dict[str, list[str]]:
 
 
 CASES = _cases()
-PROGRESS_RATE = re.compile(r"\([0-9,]+/s\)")
+PROGRESS_RATE = re.compile(r"in [\d.]+ s \([\d,]+ variants/s\)")
 
 
 def _run(args: list[str]) -> str:
@@ -86,7 +86,7 @@ def _run(args: list[str]) -> str:
     proc = subprocess.run([sys.executable, "cli.py", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, encoding="utf-8", timeout=120, check=False)
     # The sweep's progress line carries a rate measured on the clock; keep its shape only.
-    stderr = PROGRESS_RATE.sub("(N/s)", proc.stderr)
+    stderr = PROGRESS_RATE.sub("in T s (N variants/s)", proc.stderr)
     return (f"$ cstosim {' '.join(args)}\n[exit {proc.returncode}]\n"
             f"--- stdout\n{proc.stdout}--- stderr\n{stderr}")
 

@@ -217,3 +217,38 @@ def test_json_still_holds_every_obligation() -> None:
     data = json.loads(cli("run", str(AZE_MEMBER), "--format", "json").stdout)
     compiled, sc = load_scenario(AZE_MEMBER)
     assert len(data["obligations"]) == len(evaluate(compiled, sc).obligations)
+
+
+def test_sweep_progress_is_a_bar_on_a_terminal_and_two_lines_in_a_log() -> None:
+    args = ["sweep", str(SCENARIOS / "syunik_gegharkunik_2021.yaml"),
+            "--vary", "incident.killed=0..3000", "--workers", "1"]
+    logged = cli(*args)
+    assert logged.returncode == 0, logged.stderr
+    lines = logged.stderr.splitlines()
+    assert lines[0] == "sweeping 3,001 variants on 1 worker"
+    assert re.fullmatch(r"swept 3,001 variants in [\d.]+ s \([\d,]+ variants/s\)", lines[-1])
+    assert len(lines) == 2 and "\r" not in logged.stderr and "\x1b" not in logged.stderr
+    # on a terminal: rich's bar (redrawn with escapes), then the same summary line
+    main, child = pty.openpty()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), *args], stdin=child,
+                            stdout=subprocess.PIPE, stderr=child, cwd=ROOT,
+                            env={**os.environ, "COLUMNS": "100", "TERM": "xterm"})
+    os.close(child)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    assert proc.stdout is not None
+    stdout = proc.stdout.read().decode()
+    assert proc.wait(timeout=300) == 0
+    os.close(main)
+    err = b"".join(chunks).decode("utf-8", "replace")
+    assert "\x1b[" in err and "3,001 variants" in err
+    assert "sweeping 3,001" not in err  # the bar replaces the start line
+    assert re.search(r"swept 3,001 variants in [\d.]+ s", err)
+    assert stdout == logged.stdout  # the result itself is the same

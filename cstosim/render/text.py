@@ -49,7 +49,8 @@ def obligation_lines(nodes: Sequence[sm.Node], every: Sequence[str], indent: int
             tail = f" against {', '.join(against)}" if against else ""
             lines += wrap(f"{lead}{', '.join(debtors)} {verb} {node.creditor} {node.type} "
                           f"({node.strength}){tail}", indent, width)
-        lines += wrap(f"rule {node.commitment} ({node.treaty}, {node.article}); "
+        # the treaty's name and text are under COMMITMENTS CITED, once
+        lines += wrap(f"rule {node.commitment}, {node.article}; "
                       f"read as {node.label} (judged by {node.judged_by})", indent + 2, width)
         if show:
             lines += _leaves(node.obligations, indent + 4, width)
@@ -116,13 +117,11 @@ def summary_lines(report: Report, width: int) -> list[str]:
 def to_text(report: Report, width: int = WIDTH) -> str:
     """The plain-text report: the summary, then every section (``none`` when empty)."""
     every = report.interpretations
-    holders = {c.interpretation: c.holder for c in report.classifications}
     lines: list[str] = []
     add = lines.extend
     add(wrap(f"Scenario: {report.scenario} (as of {report.as_of})", 0, width))
     add(wrap(f"Rules: {report.rules} [{report.rules_file}]", 0, width))
-    add(wrap("Interpretations: " + ", ".join(f"{r} ({holders[r]})" if r in holders else r
-                                      for r in every), 0, width))
+    add(wrap("Interpretations: " + ", ".join(every), 0, width))
     if report.params:
         add(wrap("Parameters set: " + ", ".join(f"{k}={value(v)}" for k, v in report.params),
                  0, width))
