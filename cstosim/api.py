@@ -310,10 +310,10 @@ def _raw_references(doc: Document, rules: CompiledRules | None) -> list[Diagnost
                 continue
             at = (section, i, kind)
             for name in ("state", "actor", "target"):
-                ref((*at, name), "unknown_state", "state", fields.get(name), s.states)
+                ref((*at, name), "unknown_state", "state", fields.get(name), m.iso_states())
             pair = fields.get("states")
             for j, code in enumerate(pair if isinstance(pair, list) else []):
-                ref((*at, "states", j), "unknown_state", "state", code, s.states)
+                ref((*at, "states", j), "unknown_state", "state", code, m.iso_states())
             body = fields.get("body")
             ref((*at, "body"), "unknown_body", "body", body, s.bodies)
             if isinstance(body, str) and body in s.bodies:

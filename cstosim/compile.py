@@ -201,15 +201,15 @@ class _Stages:
                     self.problem(base, "missing_field", f"tier `{t}` has a procedure but no `decided_by`",
                                  "name the tier whose holders decide, e.g. `decided_by: member`")
         for i, ms in enumerate(s.memberships):
-            self.ref(("memberships", i, "state"), "state", ms.state, s.states)
+            self.ref(("memberships", i, "state"), "state", ms.state, m.iso_states())
             if self.ref(("memberships", i, "body"), "body", ms.body, s.bodies):
                 self.ref(("memberships", i, "tier"), "tier", ms.tier, s.bodies[ms.body].tiers)
         for i, rel in enumerate(s.relations):
             for j, st in enumerate(rel.states):
-                self.ref(("relations", i, "states", j), "state", st, s.states)
+                self.ref(("relations", i, "states", j), "state", st, m.iso_states())
             self.ref(("relations", i, "body"), "body", rel.body, s.bodies)
         for i, c in enumerate(s.commitments):
-            self.check_parties(("commitments", i, "parties"), c.parties, s.states)
+            self.check_parties(("commitments", i, "parties"), c.parties, m.iso_states())
         ids: dict[str, tuple[Any, ...]] = {}
         for section in ("commitments", "gates", "stances", "classification", "tensions"):
             for i, rule in enumerate(getattr(s, section)):
@@ -282,7 +282,7 @@ class _Stages:
                     else:
                         self.ref((*ibase, key, j), "rule", rid, class_ids)
 
-    def check_parties(self, path: tuple[Any, ...], p: m.Parties, states: Mapping[str, Any]) -> None:
+    def check_parties(self, path: tuple[Any, ...], p: m.Parties, states: frozenset[str]) -> None:
         s = self.spec
         if p.states is not None:
             for j, st in enumerate(p.states):
@@ -379,8 +379,8 @@ def compile_rules(spec: m.RulesFile, locate: Callable[..., Location], file: str)
         name=spec.name, file=file, labels=labels, rank={lab: i for i, lab in enumerate(labels)},
         params={k: x.value for k, x in spec.parameters.items()},
         diplomatic_relations_by_default=spec.defaults.get("diplomatic_relations", True),
-        states={code: pg.StateFacts(code, x.former_soviet, x.un_member_from)
-                for code, x in spec.states.items()},
+        states=pg.StateTable({code: pg.StateFacts(code, x.former_soviet, x.un_member_from)
+                              for code, x in spec.states.items()}, reference_facts),
         bodies={b: pg.Body(b, tuple(x.rivals), {t: _tier(b, t, tier) for t, tier in x.tiers.items()},
                            x.parent)
                 for b, x in spec.bodies.items()},
@@ -404,10 +404,58 @@ def compile_rules(spec: m.RulesFile, locate: Callable[..., Location], file: str)
                 *(r.when.params_read() for r in (*gates, *stances)),
                 *(t.when.params_read() for t in tensions_ok if t.scope == "admission")))},
         readers=pg.readers_of((*commitments, *gates, *stances, *classification, *tensions_ok)))
+    program.states.resolve(named_states(spec))
     return CompiledRules(
         spec=spec, program=program, param_types=param_types, schemas=schemas,
         rule_ids=frozenset(r.id for r in (*commitments, *gates, *stances, *classification,
                                           *tensions_ok)))
+
+
+def named_states(spec: m.RulesFile | m.ScenarioFile) -> set[str]:
+    """Every state code a rules or scenario file names (its facts are resolved at compile
+    time, so that evaluation reads no file)."""
+    found: set[str] = set()
+    commitments: list[m.Commitment] = []
+    if isinstance(spec, m.RulesFile):
+        found.update(spec.states)
+        found.update(x.state for x in spec.memberships)
+        found.update(code for r in spec.relations for code in r.states)
+        commitments = list(spec.commitments)
+    else:
+        for ch in spec.changes:
+            for part in (ch.set_state, ch.join, ch.leave):
+                if part is not None:
+                    found.add(part.state)
+            for rc in (ch.relation_start, ch.relation_end):
+                if rc is not None:
+                    found.update(rc.states)
+            if ch.add_commitment is not None:
+                commitments.append(ch.add_commitment)
+        for ev in spec.events:
+            if ev.application is not None:
+                found.add(ev.application.state)
+            if ev.incident is not None:
+                inc = ev.incident
+                found.add(inc.target)
+                found.update(x for x in (inc.actor, inc.irregulars_sent_by) if x is not None)
+                found.update(who.state for who in (*(q.to for q in inc.requests),
+                                                   *(r.by for r in inc.responses))
+                             if who is not None and who.state is not None)
+    for c in commitments:
+        found.update(c.parties.states or ())
+    return found
+
+
+def reference_facts(code: str) -> pg.StateFacts:
+    """The facts of a state the rules do not list, from the bundled reference data
+    (:mod:`cstosim.reference`): a state missing there is no UN member and was never a
+    Soviet republic, since the data lists every one of both."""
+    from cstosim import reference  # imported at compile time, only when a named state needs it
+
+    row = reference.lookup(code)
+    if row is None:
+        return pg.StateFacts(code, False, None)
+    return pg.StateFacts(code, row.former_soviet, row.un_member_from)
 
 
 def _tier(body: str, name: str, t: m.Tier) -> pg.Tier:
@@ -433,7 +481,12 @@ def case_of(sc: m.ScenarioFile, file: str, added: tuple[pg.Commitment, ...],
     changes = []
     for i, ch in enumerate(sc.changes):
         what: pg.ChangeKind
-        if ch.adopt_tier:
+        if ch.set_state:
+            ss = ch.set_state
+            given = ss.model_fields_set
+            what = pg.SetState(ss.state, ss.former_soviet if "former_soviet" in given else None,
+                               ss.un_member_from, "un_member_from" in given, ss.source)
+        elif ch.adopt_tier:
             what = pg.AdoptTier(ch.adopt_tier.body, ch.adopt_tier.tier, ch.adopt_tier.on)
         elif ch.join:
             j = ch.join
@@ -479,7 +532,8 @@ def _addressee(a: m.Addressee | None) -> pg.Addressee | None:
     return None if a is None else pg.Addressee(a.body, a.state)
 
 
-CHANGE_KINDS = ("adopt_tier", "join", "leave", "relation_start", "relation_end", "add_commitment")
+CHANGE_KINDS = ("set_state", "adopt_tier", "join", "leave", "relation_start", "relation_end",
+                "add_commitment")
 
 
 def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
@@ -512,7 +566,7 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
             body_tier((*base, "adopt_tier"), ch.adopt_tier.body, ch.adopt_tier.tier)
         if ch.join:
             jn = ch.join
-            st.ref((*base, "join", "state"), "state", jn.state, s.states)
+            st.ref((*base, "join", "state"), "state", jn.state, m.iso_states())
             body_tier((*base, "join"), jn.body, jn.tier)
             tier = s.bodies[jn.body].tiers.get(jn.tier) if jn.body in s.bodies else None
             # A proposed tier exists only once adopted. (An in-force tier may be held from before
@@ -523,13 +577,13 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
                            f"tier `{jn.tier}` of `{jn.body}` is only proposed and not adopted by "
                            f"{jn.on}", "add an `adopt_tier` change on or before the join")
         if ch.leave:
-            st.ref((*base, "leave", "state"), "state", ch.leave.state, s.states)
+            st.ref((*base, "leave", "state"), "state", ch.leave.state, m.iso_states())
             body_tier((*base, "leave"), ch.leave.body, None)
         for key in ("relation_start", "relation_end"):
             rc = getattr(ch, key)
             if rc:
                 for j, code in enumerate(rc.states):
-                    st.ref((*base, key, "states", j), "state", code, s.states)
+                    st.ref((*base, key, "states", j), "state", code, m.iso_states())
                 if rc.body:
                     st.ref((*base, key, "body"), "body", rc.body, s.bodies)
         if ch.add_commitment:
@@ -537,7 +591,7 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
             if c.id in rules.rule_ids:
                 st.problem((*base, "add_commitment", "id"), "duplicate_id",
                            f"rule id `{c.id}` already exists in the rules", "choose a new id")
-            st.check_parties((*base, "add_commitment", "parties"), c.parties, s.states)
+            st.check_parties((*base, "add_commitment", "parties"), c.parties, m.iso_states())
             added.append(commitment(c, install(comp.compile(
                 c.when, rules.schemas["commitment"], (*base, "add_commitment", "when")))))
     seen: dict[str, int] = {}
@@ -553,14 +607,14 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
                        "move `as_of` later or drop the event")
         if ev.application:
             a = ev.application
-            st.ref((*base, "application", "state"), "state", a.state, s.states)
+            st.ref((*base, "application", "state"), "state", a.state, m.iso_states())
             body_tier((*base, "application"), a.body, a.tier)
         if ev.incident:
             inc = ev.incident
-            st.ref((*base, "incident", "actor"), "state", inc.actor, s.states)
-            st.ref((*base, "incident", "target"), "state", inc.target, s.states)
+            st.ref((*base, "incident", "actor"), "state", inc.actor, m.iso_states())
+            st.ref((*base, "incident", "target"), "state", inc.target, m.iso_states())
             st.ref((*base, "incident", "irregulars_sent_by"), "state", inc.irregulars_sent_by,
-                   s.states)
+                   m.iso_states())
             whom: list[tuple[tuple[Any, ...], m.Addressee | None]] = [
                 *(((*base, "incident", "requests", j, "to"), q.to)
                   for j, q in enumerate(inc.requests)),
@@ -569,7 +623,7 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
             for where, who in whom:
                 if who is not None:
                     st.ref((*where, "body"), "body", who.body, s.bodies)
-                    st.ref((*where, "state"), "state", who.state, s.states)
+                    st.ref((*where, "state"), "state", who.state, m.iso_states())
             for j, r in enumerate(inc.responses):
                 # A request after `as_of` is a note (it counts for nothing); a response
                 # after it would be hindsight.
@@ -617,4 +671,5 @@ def check_scenario(rules: CompiledRules, sc: m.ScenarioFile,
             st.ref(("expect", "tensions", i, "kind"), "tension_kind", et.kind, kinds)
     if st.problems:
         raise CstosimError(st.problems)
+    rules.program.states.resolve(named_states(sc))
     return tuple(added)

@@ -58,8 +58,8 @@ CODES: Mapping[str, str] = MappingProxyType({
     "missing_field": "a field that is required here is absent",
     "wrong_value": "a field's value has the wrong type or is out of its range",
     "unknown_value": "a value is not one of those allowed in its place",
-    "unknown_state": "a state code is not an ISO 3166-1 alpha-3 code, or names a state the "
-                     "rules (or the report) do not have",
+    "unknown_state": "a state code is not an ISO 3166-1 alpha-3 code (any ISO state may be "
+                     "named; the bundled data gives facts to those the rules do not list)",
     "unknown_location": "a location is not an ISO 3166-2 subdivision code",
     "dates_out_of_order": "a date is before one it must follow (`until` before `from`, `end` "
                           "before `start`, a request or a response before its incident)",

@@ -205,6 +205,13 @@ def change_fields(c: pg.ChangeKind) -> dict[str, Any]:
     """A scenario change as the fields of a cause: ``change`` names its kind."""
     if isinstance(c, pg.AddCommitment):
         return {"change": "add_commitment", "commitment": c.commitment.id, "on": c.on}
+    if isinstance(c, pg.SetState):
+        out: dict[str, Any] = {"change": "set_state", "state": c.state}
+        if c.former_soviet is not None:
+            out["former_soviet"] = c.former_soviet
+        if c.sets_un_member_from:
+            out["un_member_from"] = c.un_member_from
+        return out
     kind = {pg.AdoptTier: "adopt_tier", pg.Join: "join", pg.Leave: "leave",
             pg.RelationStart: "relation_start", pg.RelationEnd: "relation_end"}[type(c)]
     fields = {k: getattr(c, k) for k in c.__slots__}

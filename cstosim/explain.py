@@ -125,10 +125,10 @@ def why_not(rules: CompiledRules, scenario: Scenario, target: str, max_changes: 
             raise CstosimError([Diagnostic("unknown_commitment", _WHERE,
                                            f"unknown commitment `{commitment}`",
                                            did_you_mean(commitment, [c.id for c in rules.commitments]))])
-        if debtor not in rules.spec.states:
+        if debtor not in m.iso_states():
             raise CstosimError([Diagnostic("unknown_state", _WHERE,
                                            f"unknown state `{debtor}` as the debtor",
-                                           did_you_mean(debtor, rules.spec.states))])
+                                           did_you_mean(debtor, m.iso_states()))])
         inc = incidents[iid]
         if inc.target != victim:
             raise CstosimError([Diagnostic(

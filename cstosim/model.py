@@ -84,6 +84,11 @@ def _subdivisions() -> frozenset[str]:
     return frozenset(build() if key is None else store.cached_json("iso3166-2", key, build))
 
 
+def iso_states() -> frozenset[str]:
+    """Every ISO 3166-1 alpha-3 code: the states rules and scenarios may name."""
+    return _countries()[0]
+
+
 @cache
 def _sorted_alpha3() -> tuple[str, ...]:
     return tuple(sorted(_countries()[0]))
@@ -216,8 +221,10 @@ class State(Strict):
     """A state's standing attributes."""
 
     name: Text | None = None
-    former_soviet: bool
-    un_member_from: dt.date | None
+    former_soviet: bool = Field(description="One of the 15 union republics of the USSR.")
+    un_member_from: dt.date | None = Field(
+        description="Date of admission to the UN; null if not a member. Wins over the "
+                    "bundled reference data (see Bundled reference data).")
     source: Text
 
 
@@ -426,9 +433,32 @@ class RelationChange(Strict):
         return self
 
 
+class SetState(Strict):
+    """A scenario's own facts for a state, for the whole scenario: they win over the rules'
+    `states:` and the bundled reference data. A fact left out keeps its value there."""
+
+    state: StateCode
+    name: Text | None = None
+    former_soviet: bool | None = Field(
+        default=None, description="One of the 15 union republics of the USSR.")
+    un_member_from: dt.date | None = Field(
+        default=None, description="UN admission date; `null` for a state that is not a member.")
+    source: Text = Field(description="Where the facts come from (a what-if says so).")
+
+    @model_validator(mode="after")
+    def _sets_something(self) -> SetState:
+        if not {"former_soviet", "un_member_from"} & self.model_fields_set:
+            raise PydanticCustomError(
+                "missing_field", "`set_state` gives no fact to set",
+                {"hint": "give `former_soviet: true|false` or `un_member_from: YYYY-MM-DD` "
+                         "(or `null`)"})
+        return self
+
+
 class Change(Strict):
     """One what-if change; exactly one key."""
 
+    set_state: SetState | None = None
     adopt_tier: AdoptTier | None = None
     join: Join | None = None
     leave: Leave | None = None
@@ -441,7 +471,7 @@ class Change(Strict):
         if sum(v is not None for v in self.__dict__.values()) != 1:
             raise PydanticCustomError(
                 "one_key", "each change has exactly one key",
-                {"hint": "one of `adopt_tier`, `join`, `leave`, `relation_start`, "
+                {"hint": "one of `set_state`, `adopt_tier`, `join`, `leave`, `relation_start`, "
                          "`relation_end`, `add_commitment`"})
         return self
 
@@ -450,6 +480,8 @@ class Change(Strict):
         for v in (self.adopt_tier, self.join, self.leave, self.relation_start, self.relation_end):
             if v is not None:
                 return v.on
+        if self.set_state is not None:
+            return dt.date.min  # standing facts for the whole scenario, never "after as_of"
         assert self.add_commitment is not None
         return self.add_commitment.from_
 

@@ -14,7 +14,7 @@ the typed paths (``incident.killed``, ``pair.rivalry``, ...).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,47 @@ class StateFacts:
     code: str
     former_soviet: bool
     un_member_from: dt.date | None
+
+
+class StateTable(Mapping[str, StateFacts]):
+    """The facts of every state: the rules' own `states:` first, then, for any other
+    ISO 3166-1 code, what ``fallback`` (the bundled reference data) gives. Iteration and
+    ``len`` cover the rules' own states only; ``in`` and ``[]`` answer for every code the
+    loader accepted (the loader refuses non-ISO codes).
+
+    INVARIANT: compilation resolves (:meth:`resolve`) every state the rules and a scenario
+    name, so evaluation only reads memory; the fallback in ``[]`` is a safety net for a
+    case built without compiling, never the normal path."""
+
+    def __init__(self, own: Mapping[str, StateFacts],
+                 fallback: Callable[[str], StateFacts]) -> None:
+        self.own = dict(own)
+        self._fallback = fallback
+        self._found: dict[str, StateFacts] = {}
+
+    def __getitem__(self, code: str) -> StateFacts:
+        facts = self.own.get(code) or self._found.get(code)
+        if facts is None:
+            facts = self._found[code] = self._fallback(code)
+        return facts
+
+    def resolve(self, codes: Iterable[str]) -> None:
+        """Look up ``codes`` now (at compile time), so evaluation does no I/O."""
+        for code in codes:
+            self[code]
+
+    def resolved(self) -> frozenset[str]:
+        """The codes whose facts are at hand without a lookup."""
+        return frozenset(self.own) | frozenset(self._found)
+
+    def __contains__(self, code: object) -> bool:
+        return isinstance(code, str)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.own)
+
+    def __len__(self) -> int:
+        return len(self.own)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +234,7 @@ class Program:
     rank: Mapping[str, int]
     params: Mapping[str, Any]
     diplomatic_relations_by_default: bool
-    states: Mapping[str, StateFacts]
+    states: StateTable
     bodies: Mapping[str, Body]
     procedures: Mapping[str, Procedure]
     memberships: tuple[Membership, ...]
@@ -301,8 +342,26 @@ class AddCommitment:
         return self.commitment.start
 
 
-ChangeKind = AdoptTier | Join | Leave | RelationStart | RelationEnd | AddCommitment
-CHANGE_ORDER: tuple[type, ...] = (AdoptTier, RelationEnd, RelationStart, Leave, Join, AddCommitment)
+@dataclass(frozen=True, slots=True)
+class SetState:
+    """A scenario's own facts for a state, for the whole scenario (they win over the
+    rules' `states:` and the bundled data); None keeps the fact the rules give."""
+
+    state: str
+    former_soviet: bool | None
+    un_member_from: dt.date | None
+    sets_un_member_from: bool  # whether `un_member_from` was given (null = never a member)
+    source: str
+
+    @property
+    def on(self) -> dt.date:
+        # Standing facts, not an event: applied before every dated change.
+        return dt.date.min
+
+
+ChangeKind = AdoptTier | Join | Leave | RelationStart | RelationEnd | AddCommitment | SetState
+CHANGE_ORDER: tuple[type, ...] = (SetState, AdoptTier, RelationEnd, RelationStart, Leave, Join,
+                                  AddCommitment)
 """Same-day changes apply in this order (ends before starts), whatever the file's order."""
 
 

@@ -146,7 +146,34 @@ def field_reference() -> str:
             kind = _field_kind(f)
             lines.append(f"| `{key}` | {kind} | {required} | {desc} |")
         lines.append("")
-    return "\n".join(lines + _paths_reference())
+    return "\n".join(lines + _data_reference() + _paths_reference())
+
+
+def _data_reference() -> list[str]:
+    """Where the facts of states the rules do not list come from."""
+    from cstosim import reference
+
+    rows = reference.un_members()
+    marks = sorted({r.mark for r in rows.values()})
+    soviet = sorted(code for code, r in rows.items() if r.former_soviet)
+    return [
+        "## Bundled reference data", "",
+        f"`cstosim/data/{reference.DATA_FILE}` (package data) lists every UN member state "
+        f"({len(rows)} rows): its ISO 3166-1 alpha-3 `code`, `name`, `un_member_from` (date of "
+        "admission to the UN), `former_soviet` (one of the 15 union republics of the USSR: "
+        f"{', '.join(soviet)}), a FACTS-style `mark` and its `source`. Source of every date: "
+        f"the UN's member-states list, {reference.SOURCE}. FACTS.md establishes none of these "
+        f"dates, so the rows are marked {', '.join(f'[{x}]' for x in marks)}.", "",
+        "Precedence, for a state named anywhere in a rules or scenario file: (1) the scenario's "
+        "own `set_state` changes, for the whole scenario; (2) the rules file's `states:` entry; "
+        "(3) the bundled row; (4) a valid ISO code with no row (a territory, or an observer "
+        "state such as `PSE` or `VAT`) is neither a UN member nor a former Soviet republic, "
+        "since the file lists every one of both. A code that is not ISO 3166-1 alpha-3 is a "
+        "load error (`unknown_state`, with a \"did you mean\"). The file is read at load "
+        "time, once, when the rules or a scenario name a state the rules do not list (the "
+        "default rules do: NATO's members) or `cstosim show states` runs; never at import, "
+        "and never during evaluation, which reads only what loading resolved.",
+        ""]
 
 
 def _paths_reference() -> list[str]:

@@ -57,10 +57,18 @@ def tables(spec: m.RulesFile, sections: tuple[str, ...] = SECTIONS,
 
 
 def _states(spec: m.RulesFile, as_of: dt.date | None) -> Table:
-    rows = tuple((code, s.name or "", _text(s.former_soviet),
-                  _text(s.un_member_from) if s.un_member_from else "", s.source)
-                 for code, s in sorted(spec.states.items()))
-    return Table("states", ("code", "name", "former_soviet", "un_member_from", "source"), rows)
+    """The rules' own states, then every other state of the bundled reference data (whose
+    facts apply to a state the rules do not list); `from` says which one a row comes from."""
+    from cstosim import reference  # read only when states are shown
+
+    rows = [(code, s.name or "", _text(s.former_soviet),
+             _text(s.un_member_from) if s.un_member_from else "", "rules", s.source)
+            for code, s in sorted(spec.states.items())]
+    rows += [(code, r.name, _text(r.former_soviet), _text(r.un_member_from),
+              "bundled", f"{r.source} [{r.mark}]")
+             for code, r in sorted(reference.un_members().items()) if code not in spec.states]
+    return Table("states", ("code", "name", "former_soviet", "un_member_from", "from", "source"),
+                 tuple(rows))
 
 
 def _bodies(spec: m.RulesFile, as_of: dt.date | None) -> Table:

@@ -62,6 +62,7 @@ def _change_text(ch: pg.ChangeKind) -> tuple[str, tuple[str, ...]]:
         return f"{ch.kind.replace('_', ' ')} between {ch.a} and {ch.b} starts", (ch.a, ch.b)
     if isinstance(ch, pg.RelationEnd):
         return f"{ch.kind.replace('_', ' ')} between {ch.a} and {ch.b} ends", (ch.a, ch.b)
+    assert isinstance(ch, pg.AddCommitment)  # a SetState is not dated: timeline() skips it
     c = ch.commitment
     return f"commitment {c.id} added ({c.treaty}, {c.article})", tuple(c.parties.states or ())
 
@@ -71,6 +72,9 @@ def timeline(program: pg.Program, case: pg.Case) -> Timeline:
     named: set[str] = set()
     moments: list[Moment] = []
     for ch in case.changes:
+        if isinstance(ch.what, pg.SetState):  # standing facts for the whole scenario
+            named.add(ch.what.state)
+            continue
         text, states = _change_text(ch.what)
         named.update(states)
         moments.append(Moment(ch.date.isoformat(), "change", text))

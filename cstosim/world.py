@@ -66,6 +66,8 @@ class World:
         for r in program.relations:
             self._relate(Related(r.kind, r.a, r.b, r.start, r.until))
         self.adopted: dict[tuple[str, str], dt.date] = {}
+        # A scenario's `set_state` facts, over the rules' and the bundled data's.
+        self._facts: dict[str, pg.StateFacts] = {}
         self.commitments: list[pg.Commitment] = list(program.commitments)
         # Memos for the hot queries; _bound is cleared whenever memberships change.
         self._states: dict[tuple[str | None, dt.date, str], StateView] = {}
@@ -111,8 +113,17 @@ class World:
     def memberships_of(self, state: str, d: dt.date) -> list[Held]:
         return [x for x in self._by_state.get(state, ()) if x.on(d)]
 
+    def facts(self, code: str) -> pg.StateFacts:
+        """A state's standing facts: the scenario's, else the rules', else the bundled data's."""
+        return self._facts.get(code) or self.program.states[code]
+
     def _apply(self, ch: pg.ChangeKind, notes: list[Reason]) -> None:
-        if isinstance(ch, pg.AdoptTier):
+        if isinstance(ch, pg.SetState):
+            old = self.facts(ch.state)
+            self._facts[ch.state] = pg.StateFacts(
+                ch.state, old.former_soviet if ch.former_soviet is None else ch.former_soviet,
+                ch.un_member_from if ch.sets_un_member_from else old.un_member_from)
+        elif isinstance(ch, pg.AdoptTier):
             key = (ch.body, ch.tier)
             if self.tier_in_force(ch.body, ch.tier, ch.on):
                 notes.append(reason("adopt_tier_inert", body=ch.body, tier=ch.tier, on=ch.on))
@@ -206,7 +217,7 @@ class World:
         key = (code, d, status)
         view = self._states.get(key)
         if view is None:
-            facts = self.program.states[code]
+            facts = self.facts(code)
             un = facts.un_member_from is not None and facts.un_member_from <= d
             view = self._states[key] = StateView(code, facts.former_soviet, un, status)
         return view

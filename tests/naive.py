@@ -13,6 +13,7 @@ import operator
 from typing import Any
 
 from cstosim import model as m
+from cstosim import reference
 from cstosim.compile import CompiledRules
 
 OPS = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
@@ -58,9 +59,15 @@ def holds(cond: Any, facts: dict[str, Any]) -> bool:
 def state_facts(rules: CompiledRules, prefix: str, code: str | None, d: dt.date) -> dict[str, Any]:
     if code is None:
         return {f"{prefix}.code": "", f"{prefix}.former_soviet": False, f"{prefix}.un_member": False}
-    s = rules.spec.states[code]
-    return {f"{prefix}.code": code, f"{prefix}.former_soviet": s.former_soviet,
-            f"{prefix}.un_member": s.un_member_from is not None and s.un_member_from <= d}
+    # The rules' own entry, else the bundled data's row, else (no row) neither a UN member
+    # nor a former Soviet republic. (No scenario here uses `set_state`.)
+    s = rules.spec.states.get(code)
+    row = reference.lookup(code)
+    soviet, un_from = ((s.former_soviet, s.un_member_from) if s is not None
+                       else (row.former_soviet, row.un_member_from) if row is not None
+                       else (False, None))
+    return {f"{prefix}.code": code, f"{prefix}.former_soviet": soviet,
+            f"{prefix}.un_member": un_from is not None and un_from <= d}
 
 
 def actor_of(inc: m.Incident) -> str | None:

@@ -17,7 +17,8 @@ ALLOWED: dict[str, set[str]] = {
     "conditions": {"errors"},
     "program": {"conditions"},
     "codegen": {"conditions"},
-    "compile": {"model", "program", "compiled", "conditions", "codegen", "errors"},
+    "compile": {"model", "program", "compiled", "conditions", "codegen", "errors", "reference"},
+    "reference": set(),
     # report's notebook hooks (_repr_html_, _repr_markdown_) import their renderer when called
     "report": {"conditions", "render.html", "render.markdown"},
     # evaluation: plain program types in, Report out; no file formats, no text
@@ -32,7 +33,7 @@ ALLOWED: dict[str, set[str]] = {
     "expect": {"model", "report"},
     "output": {"errors"},
     "pool": set(),
-    "schema": {"model", "compile", "conditions"},
+    "schema": {"model", "compile", "conditions", "reference"},
     "testing": {"model", "api", "compile"},
     "properties": {"model", "program", "api", "compile", "admissions", "evaluate", "world",
                    "errors", "report", "render.json"},
@@ -45,7 +46,7 @@ ALLOWED: dict[str, set[str]] = {
     "coverage": {"compile", "conditions", "report"},
     "prove": {"model", "program", "api", "compile", "conditions", "admissions", "errors",
               "properties", "report"},
-    "show": {"model"},
+    "show": {"model", "reference"},
     "timeline": {"program", "world"},
     "summary": {"report"},
     # all text output

@@ -53,3 +53,17 @@ def test_sco_accessions_2017_2023_2024() -> None:
     assert held_in("SCO", "member", dt.date(2023, 7, 4)) == founders | {"IND", "PAK", "IRN"}
     assert held_in("SCO", "member", dt.date(2024, 7, 4)) == founders | {"IND", "PAK", "IRN", "BLR"}
     assert "BLR" not in held_in("SCO", "observer", dt.date(2024, 7, 4))
+
+
+def test_pa_csto_observers_are_serbia_and_afghanistan_from_2013() -> None:
+    assert held_in("PA_CSTO", "observer", dt.date(2012, 12, 31)) == set()
+    assert held_in("PA_CSTO", "observer", dt.date(2014, 6, 1)) == {"SRB", "AFG"}
+
+
+def test_every_membership_row_has_a_source_and_a_mark_or_facts_citation() -> None:
+    spec = cstosim.load_rules().spec
+    for x in spec.memberships:
+        assert any(mark in x.source for mark in ("[V]", "[P]", "[U]", "[C]", "FACTS")), x
+    # Never drop members: every NATO and SCO member of record keeps its row.
+    assert len([x for x in spec.memberships if x.body == "NATO"]) == 32
+    assert held_in("SCO", "observer", dt.date(2024, 7, 4)) == {"MNG", "AFG"}

@@ -597,7 +597,6 @@ AZE_JOIN = "  - join: {state: AZE, body: CSTO, tier: member, on: 2021-07-08}"
     ("pakistan_pa_partner_2021", PAK_APP, "PA_CST", "unknown_body"),
     ("pakistan_pa_partner_2021", PAK_APP, "partnr", "unknown_tier"),
     ("pakistan_pa_partner_2021", PAK_APP, "PAQ", "unknown_state"),
-    ("pakistan_pa_partner_2021", PAK_APP, "BRA", "unknown_state"),
     ("pakistan_pa_partner_2021", PAK_ADOPT, "PA_CSTX", "unknown_body"),
     ("pakistan_pa_partner_2021", PAK_ADOPT, "partnr", "unknown_tier"),
     ("azerbaijan_csto_member", AZE_JOIN, "AZZ", "unknown_state"),
@@ -605,7 +604,7 @@ AZE_JOIN = "  - join: {state: AZE, body: CSTO, tier: member, on: 2021-07-08}"
     ("azerbaijan_csto_member", AZE_JOIN, "membr", "unknown_tier"),
     ("syunik_gegharkunik_2021", "      actor: AZE\n", "AZF", "unknown_state"),
     ("syunik_gegharkunik_2021", "      target: ARM\n", "AMR", "unknown_state"),
-], ids=["app_body", "app_tier", "app_state", "app_state_not_in_rules", "adopt_body", "adopt_tier",
+], ids=["app_body", "app_tier", "app_state", "adopt_body", "adopt_tier",
         "join_state", "join_body", "join_tier", "incident_actor", "incident_target"])
 def test_scenario_unknown_reference_in_events_and_changes(scenario: str, old: str, wrong: str,
                                                           code: str, default_rules: CompiledRules) -> None:

@@ -120,6 +120,10 @@ def _allowed_library_files() -> dict[Path, str]:
     own = importlib.metadata.distribution("cstosim")
     allowed[Path(next(own.locate_file(f) for f in own.files or () if f.name == "METADATA"))] = (
         "cstosim's own metadata: its version is part of the cache key")
+    from cstosim import reference
+
+    allowed[reference.data_path()] = ("the bundled state data, read at load when the rules or the "
+                                "scenario name a state the rules do not list")
     return {p.resolve(): why for p, why in allowed.items()}
 
 

@@ -27,6 +27,15 @@ def texts(reasons: Iterable[Reason]) -> list[str]:
 def describe_change(f: dict[str, Any]) -> str:
     """A scenario change (as :func:`cstosim.evaluate.change_fields` gives it) in words."""
     kind = f["change"]
+    if kind == "set_state":
+        said = []
+        if "former_soviet" in f:
+            said.append("a former Soviet republic" if f["former_soviet"]
+                        else "not a former Soviet republic")
+        if "un_member_from" in f:
+            said.append(f"a UN member from {f['un_member_from']}" if f["un_member_from"]
+                        else "not a UN member")
+        return f"`{f['state']}` is taken to be " + " and ".join(said)
     if kind == "adopt_tier":
         return f"`{f['body']}` adopts its `{f['tier']}` tier on {f['on']}"
     if kind == "join":
