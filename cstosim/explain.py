@@ -262,7 +262,9 @@ def _candidates(blockers: list[Blocker], rules: CompiledRules, incident: str,
                 interp: str) -> list[Fix]:
     """Single changes of a fact or a parameter that would make one blocking comparison
     give the result it needs."""
-    out: dict[tuple[str, str], Fix] = {}
+    # One candidate per field *and value*: several rules compare one fact with different
+    # thresholds (killed >= 5 in one, > 10 in another), and each value is a different fix.
+    out: dict[tuple[str, str, str], Fix] = {}
     for b in blockers:
         x = b.leaf
         path, op = x.text.split(None, 2)[:2]
@@ -273,11 +275,13 @@ def _candidates(blockers: list[Blocker], rules: CompiledRules, incident: str,
         if root == "incident":
             if field in ("requested_art2", "requested_art4"):
                 if value:
-                    out.setdefault(("request", field), Fix("request", field, True, x.left, incident))
+                    out.setdefault(("request", field, ""), Fix("request", field, True, x.left,
+                                                               incident))
             elif field in _SETTABLE:
-                out.setdefault(("fact", field), Fix("fact", field, value, x.left, incident))
+                out.setdefault(("fact", field, repr(value)),
+                               Fix("fact", field, value, x.left, incident))
         elif root == "params":
-            out.setdefault(("parameter", field), Fix("parameter", field, value, x.left))
+            out.setdefault(("parameter", field, repr(value)), Fix("parameter", field, value, x.left))
     return [out[k] for k in sorted(out)]
 
 

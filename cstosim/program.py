@@ -545,6 +545,10 @@ VIEW_FIELDS_OF_FACT: Mapping[str, tuple[str, ...]] = {
                          "depth_km", "captured")},
     "killed": ("killed", "casualties"),
     "wounded": ("wounded", "casualties"),
+    "shelling": ("shelling", "weapons_used"),
+    "strikes": ("strikes", "weapons_used"),
+    "attack_on_forces": ("attack_on_forces",),
+    "armed_group": ("armed_group",),
 }
 
 
