@@ -49,3 +49,42 @@ def run(rules: CompiledRules, text: str, explain: str = "off", **kw: Any) -> Rep
 
 def labels(report: Report) -> dict[str, str | None]:
     return {c.interpretation: c.label for c in report.classifications}
+
+
+def on_terminal(args: list[str], *, env: dict[str, str] | None = None, cwd: Any = None,
+                stdout_too: bool = True, timeout: float = 300,
+                unset: tuple[str, ...] = ()) -> tuple[int, str, str]:
+    """Run ``args`` with stderr (and stdout, unless ``stdout_too`` is false) on a pseudo-
+    terminal, as a user's shell would. Returns the exit code, what the terminal showed and,
+    when stdout was piped, what went to the pipe."""
+    import os
+    import pty
+    import subprocess
+    import threading
+
+    leader, follower = pty.openpty()
+    environ = {k: v for k, v in {**os.environ, **(env or {})}.items() if k not in unset}
+    proc = subprocess.Popen(args, stdin=follower, stderr=follower, cwd=cwd,
+                            stdout=follower if stdout_too else subprocess.PIPE, env=environ)
+    os.close(follower)
+    piped: list[bytes] = []
+    reader = None
+    if proc.stdout is not None:
+        out = proc.stdout
+        reader = threading.Thread(target=lambda: piped.append(out.read()))
+        reader.start()
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 65536)
+        except OSError:  # EIO: the child closed its end of the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    code = proc.wait(timeout=timeout)
+    if reader is not None:
+        reader.join(timeout)
+    os.close(leader)
+    shown = b"".join(chunks).decode("utf-8", "replace")
+    return code, shown, b"".join(piped).decode("utf-8", "replace")

@@ -258,25 +258,12 @@ def test_interrupt_exits_and_takes_the_workers_down(sig: str, code: int, tmp_pat
 
 
 def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
-    import pty
+    from helpers import on_terminal
 
-    leader, follower = pty.openpty()
-    done = subprocess.run(["cstosim", "check", "--examples", "10", "--property", "tier_order",
-                           "--out", str(tmp_path / "cx")], stdout=subprocess.PIPE, stderr=follower,
-                          text=True, timeout=300, check=False, env={**os.environ, "COLUMNS": "100"})
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            data = os.read(leader, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(leader)
-    shown = b"".join(chunks).decode("utf-8", "replace")
-    assert done.returncode == 0
+    code, shown, _ = on_terminal(["cstosim", "check", "--examples", "10", "--property", "tier_order",
+                                  "--out", str(tmp_path / "cx")], env={"COLUMNS": "100"},
+                                 stdout_too=False)
+    assert code == 0
     assert "1 properties" in shown and "\x1b[" in shown  # rich drew (and then cleared) a bar
 
 

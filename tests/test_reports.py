@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from helpers import on_terminal
 from typer.testing import CliRunner
 
 from cstosim import summary as sm
@@ -164,24 +164,10 @@ def test_colour_only_on_request_or_a_terminal_and_never_with_no_color() -> None:
 
 def test_a_real_terminal_gets_colour_at_its_width() -> None:
     """Run the CLI on a pseudo-terminal, as a user's shell would."""
-    main, child = pty.openpty()
-    env = {**os.environ, "COLUMNS": "120", "LINES": "50", "TERM": "xterm-256color"}
-    env.pop("NO_COLOR", None)
-    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "run", str(AZE_MEMBER)],
-                            stdin=child, stdout=child, stderr=child, cwd=ROOT, env=env)
-    os.close(child)
-    chunks = []
-    while True:
-        try:
-            data = os.read(main, 65536)
-        except OSError:  # the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    assert proc.wait(timeout=300) == 0
-    os.close(main)
-    out = b"".join(chunks).decode("utf-8", "replace")
+    env = {"COLUMNS": "120", "LINES": "50", "TERM": "xterm-256color"}
+    code, out, _ = on_terminal([sys.executable, str(ROOT / "cli.py"), "run", str(AZE_MEMBER)],
+                               env=env, cwd=ROOT, unset=("NO_COLOR",))
+    assert code == 0
     assert COLOUR.search(out)
     text = re.sub(r"\x1b\[[0-9;]*m", "", out).replace("\r\n", "\n")
     # wrapped at the terminal's width; only a word longer than that (a URL) sticks out
@@ -229,25 +215,9 @@ def test_sweep_progress_is_a_bar_on_a_terminal_and_two_lines_in_a_log() -> None:
     assert re.fullmatch(r"swept 3,001 variants in [\d.]+ s \([\d,]+ variants/s\)", lines[-1])
     assert len(lines) == 2 and "\r" not in logged.stderr and "\x1b" not in logged.stderr
     # on a terminal: rich's bar (redrawn with escapes), then the same summary line
-    main, child = pty.openpty()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), *args], stdin=child,
-                            stdout=subprocess.PIPE, stderr=child, cwd=ROOT,
-                            env={**os.environ, "COLUMNS": "100", "TERM": "xterm"})
-    os.close(child)
-    chunks = []
-    while True:
-        try:
-            data = os.read(main, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    assert proc.stdout is not None
-    stdout = proc.stdout.read().decode()
-    assert proc.wait(timeout=300) == 0
-    os.close(main)
-    err = b"".join(chunks).decode("utf-8", "replace")
+    code, err, stdout = on_terminal([sys.executable, str(ROOT / "cli.py"), *args], cwd=ROOT,
+                                    env={"COLUMNS": "100", "TERM": "xterm"}, stdout_too=False)
+    assert code == 0
     assert "\x1b[" in err and "3,001 variants" in err
     assert "sweeping 3,001" not in err  # the bar replaces the start line
     assert re.search(r"swept 3,001 variants in [\d.]+ s", err)
