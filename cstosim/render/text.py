@@ -206,7 +206,7 @@ def to_text(report: Report, width: int = WIDTH) -> str:
             add(wrap(f"why: {sentence(why)}", 4, width))
 
     lines += ["", f"TENSIONS ({len(report.tensions)})"]
-    said: dict[tuple[str, str], str] = {}  # a long fact value is written out once, first
+    said: set[tuple[str, str]] = set()  # a long fact value is written out once, first
     for shared in sm.merged(sm.by_severity(report.tensions)):
         t = shared.first
         where = f" {_mark(shared.readings, every)}" if shared.readings else ""
@@ -216,9 +216,9 @@ def to_text(report: Report, width: int = WIDTH) -> str:
         for k, v in t.facts:
             text = _fact(v)
             if len(text) >= 40 and (k, text) in said:
-                facts.append(f"{k}=(as above)")  # under the tension `said` names
+                facts.append(f"{k}=(as above)")
             else:
-                said.setdefault((k, text), t.kind)
+                said.add((k, text))
                 facts.append(f"{k}={text}")
         if facts:
             add(wrap("facts: " + "; ".join(facts), 4, width))
