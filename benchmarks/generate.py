@@ -140,6 +140,18 @@ class Block:
         return f"_b{self.index}"
 
 
+def _codes_in(rules: dict[str, Any]) -> set[str]:
+    """Every state code the rules name: the state table's and those that hold a membership
+    or a relation without a row of their own (the open world lists only what it annotates;
+    NATO's 32 members are memberships alone)."""
+    used = set(rules["states"])
+    for ms in rules.get("memberships", ()):
+        used.add(ms["state"])
+    for rel in rules.get("relations", ()):
+        used.update(rel["states"])
+    return used
+
+
 def _free_codes(used: set[str]) -> list[str]:
     import pycountry
 
@@ -149,7 +161,7 @@ def _free_codes(used: set[str]) -> list[str]:
 def blocks(k: int, rules: dict[str, Any]) -> list[Block]:
     """Block 0 is the default world (CSTO, NATO, real states); blocks 1..k-1 are new."""
     out = [Block(0, dict(BASE_BLOCK), "CSTO", "NATO")]
-    free = iter(_free_codes(set(rules["states"])))
+    free = iter(_free_codes(_codes_in(rules)))
     for b in range(1, k):
         try:
             states = {role: next(free) for role in ROLES}
