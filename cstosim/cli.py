@@ -482,7 +482,7 @@ def check(
         from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
         from cstosim.model import PROPERTY_IDS
         from cstosim.output import write_atomic
-        from cstosim.pool import cores
+        from cstosim.pool import WorkerDied, cores
 
         for pid in property_ or []:
             if pid not in PROPERTY_IDS:
@@ -503,9 +503,13 @@ def check(
         print(f"checking {compiled.file}: {n_props} properties x {examples} examples, seed {seed}, "
               f"{workers} worker{'s' if workers != 1 else ''}{limit}", file=sys.stderr, flush=True)
         started = time.monotonic()
-        with _check_progress(n_props, examples) as progress:
-            results = check_rules(compiled, examples=examples, seed=seed, only=only, rules_ref=ref,
-                                  progress=progress, jobs=workers, budget=budget)
+        try:
+            with _check_progress(n_props, examples) as progress:
+                results = check_rules(compiled, examples=examples, seed=seed, only=only,
+                                      rules_ref=ref, progress=progress, jobs=workers, budget=budget)
+        except WorkerDied as exc:
+            raise _worker_died(exc, "a check worker process stopped before finishing its examples",
+                               "try fewer `--jobs` or fewer `--examples`") from None
         wall = time.monotonic() - started
 
         failed = cut = 0
@@ -851,7 +855,6 @@ def sweep(
     """Vary facts or parameters over ranges and report where conclusions flip."""
 
     def body() -> int:
-        import signal
         import time
 
         from cstosim import sweep as sw
@@ -905,14 +908,8 @@ def sweep(
                 result = sw.sweep(job, None, chunk=chunk, progress=progress)
         except WorkerDied as exc:
             _end_progress()
-            _checkpoint()  # our own stop signal, if it came with the workers' end
-            if exc.signum == signal.SIGTERM:  # the whole process group was terminated
-                raise Terminated from None
-            raise CstosimError([Diagnostic(
-                "worker_died", Location("<command line>"),
-                f"a sweep worker process stopped before finishing its variants ({exc})",
-                "the machine may be short of memory: try fewer `--workers` or a smaller "
-                "sweep")]) from None
+            raise _worker_died(exc, "a sweep worker process stopped before finishing its variants",
+                               "try fewer `--workers` or a smaller sweep") from None
         except BaseException:
             _end_progress()
             raise
@@ -935,6 +932,20 @@ def sweep(
         return EXIT_OK
 
     _guard(body)
+
+
+def _worker_died(exc: Any, what: str, fix: str) -> BaseException:
+    """What a worker's death means for the command: our own termination when the whole
+    process group was sent SIGTERM, else a located error (exit 2)."""
+    import signal
+
+    from cstosim.errors import CstosimError, Diagnostic, Location
+
+    _checkpoint()  # our own stop signal, if it came with the workers' end
+    if exc.signum == signal.SIGTERM:
+        return Terminated()
+    return CstosimError([Diagnostic("worker_died", Location("<command line>"), f"{what} ({exc})",
+                                    f"the machine may be short of memory: {fix}")])
 
 
 def _dask_executor(scheduler: str | None) -> Any:

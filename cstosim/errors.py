@@ -121,8 +121,8 @@ CODES: Mapping[str, str] = MappingProxyType({
     "bad_sweep": "a `--vary` axis cannot be read, or the sweep is too large",
     "dask_missing": "`--executor dask` is asked for but Dask is not installed",
     "dask_unreachable": "the Dask scheduler given by `--scheduler` cannot be reached",
-    "worker_died": "a sweep worker process ended before finishing its variants (killed, or out "
-                   "of memory)",
+    "worker_died": "a `sweep` or `check` worker process ended before finishing its work "
+                   "(killed, or out of memory)",
     "unknown_conclusion": "`explain --why` names a conclusion the report does not have",
     "bad_target": "an `explain --why-not` target cannot be read, or names an obligation owed to "
                   "a state other than the incident's target",

@@ -1,4 +1,4 @@
-"""Worker pools that stop at once: the process pool behind ``sweep`` (and ``check``).
+"""The one worker pool, behind ``sweep`` and ``check``: it stops at once.
 
 A plain :class:`~concurrent.futures.ProcessPoolExecutor` left by an exception
 (Ctrl-C, SIGTERM) waits in ``shutdown`` for every queued task to finish, and its
@@ -13,32 +13,31 @@ workers, which share the terminal's process group, print their own
   exception goes on, so nothing keeps running and nothing waits;
 - a worker that dies (killed, out of memory) surfaces as :class:`WorkerDied`.
 
-:func:`stop_executor` does the same for any other :class:`~concurrent.futures.Executor`
-(a Dask cluster's: pending tasks are cancelled; the cluster's workers are not ours to
-kill).
-
-:func:`run` is the same promise for ``check``'s shards on a ``multiprocessing`` pool:
-work read lazily as workers free up, results as each task ends, progress messages
-sent by workers with :func:`report`, every worker terminated when the caller's loop
-ends for any reason. Library code: nothing here prints or exits.
+``sweep`` submits its chunks to the pool and reads the results in order; ``check``
+uses :func:`run`, a generator over the same pool that reads its work lazily as
+workers free up, yields each result as its task ends and carries progress messages
+that workers send with :func:`report`. :func:`stop_executor` stops any other
+:class:`~concurrent.futures.Executor` (a Dask cluster's: pending tasks are
+cancelled; the cluster's workers are not ours to kill). Library code: nothing here
+prints or exits.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import multiprocessing as mp
 import os
-import queue as queue_mod
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, suppress
-from multiprocessing.pool import AsyncResult
 from typing import Any, TypeVar
 
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+# fork where there is one: workers inherit the parent's loaded rules instead of unpickling them
+_CONTEXT = multiprocessing.get_context(
+    "fork" if "fork" in multiprocessing.get_all_start_methods() else None)
 
 
 class WorkerDied(Exception):
@@ -69,7 +68,7 @@ def _started() -> None:
 def process_pool(workers: int, initializer: Callable[..., object] | None = None,
                  initargs: tuple[Any, ...] = ()) -> Iterator[ProcessPoolExecutor]:
     """A process pool of ``workers`` workers, stopped at once when the block raises."""
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(),
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_CONTEXT,
                                initializer=_worker_start, initargs=(initializer, initargs))
     try:
         # Start the workers now, with the stop signals blocked so that a signal arriving
@@ -130,7 +129,7 @@ def stop_executor(executor: Executor) -> None:
 T = TypeVar("T")
 R = TypeVar("R")
 
-_progress: Any = None  # the worker's end of the progress queue, set by _start
+_progress: Any = None  # the worker's end of the progress queue, set by _start_reporting
 _listener: Callable[[tuple[Any, ...]], None] | None = None  # in-process work: see listen()
 _POLL = 0.1  # seconds between looks at the results while waiting
 
@@ -157,85 +156,61 @@ def listen(callback: Callable[[tuple[Any, ...]], None] | None) -> None:
     _listener = callback
 
 
-def _start(progress: Any, init: Callable[..., None] | None, args: tuple[Any, ...]) -> None:
+def _start_reporting(progress: Any, init: Callable[..., object] | None, args: tuple[Any, ...]) -> None:
     global _progress
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # blocked by run() while forking
     _progress = progress
     if init is not None:
         init(*args)
 
 
 def run(fn: Callable[[T], R], items: Iterable[T], *, jobs: int,
-        init: Callable[..., None] | None = None, init_args: tuple[Any, ...] = (),
+        init: Callable[..., object] | None = None, init_args: tuple[Any, ...] = (),
         progress: Callable[[tuple[Any, ...]], None] | None = None) -> Iterator[tuple[int, R]]:
-    """Apply ``fn`` to every item in ``jobs`` worker processes; yield (index, result) as each ends.
+    """Apply ``fn`` to every item in ``jobs`` workers of a :func:`process_pool`; yield
+    (index, result) as each task ends.
 
     ``items`` is read lazily, one item whenever a worker is free, so a caller can stop
     producing work (or skip some) in the light of the results it has had. ``fn`` and
     ``init`` must be module-level functions (they are pickled by name). ``init`` runs once
     in each worker with ``init_args``: load there what every task shares. An exception
-    raised by ``fn`` is raised here, in the parent, after the pool is torn down.
+    raised by ``fn`` is raised here, in the parent, after every worker is killed; a worker
+    that dies is :class:`WorkerDied`.
     """
     source = iter(items)
-    # fork where there is one: workers inherit the parent's loaded state instead of unpickling it
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else None)
-    messages = ctx.Queue()
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)  # as process_pool does
+    width = max(1, jobs)
+    messages = _CONTEXT.SimpleQueue()  # workers' progress; read only here, between results
     try:
-        pool = ctx.Pool(max(1, jobs), initializer=_start, initargs=(messages, init, init_args))
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-    ended: queue_mod.Queue[int] = queue_mod.Queue()  # filled by the pool's result thread
-    try:
-        pending: dict[int, AsyncResult[R]] = {}
-        count = 0
-        exhausted = False
-        while pending or not exhausted:
-            while not exhausted and len(pending) < max(1, jobs):
-                try:
-                    item = next(source)
-                except StopIteration:
-                    exhausted = True
+        with process_pool(width, _start_reporting, (messages, init, init_args)) as pool:
+            # INVARIANT: no worker outlives this generator (normal end, interrupt, error,
+            # early break): process_pool kills them on any exception, GeneratorExit included.
+            pending: dict[Future[R], int] = {}
+            count = 0
+            exhausted = False
+            while pending or not exhausted:
+                while not exhausted and len(pending) < width:
+                    try:
+                        item = next(source)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                    pending[pool.submit(fn, item)] = count
+                    count += 1
+                if not pending:
                     break
-                tell = _teller(ended, count)
-                pending[count] = pool.apply_async(fn, (item,), callback=tell, error_callback=tell)
-                count += 1
-            if not pending:
-                break
-            _drain(messages, progress, wait=0)
-            try:
-                i = ended.get(timeout=_POLL)  # wakes as soon as a task ends
-            except queue_mod.Empty:
-                continue
-            result = pending.pop(i).get()
-            _drain(messages, progress, wait=0)
-            yield i, result
-        _drain(messages, progress, wait=0)
-        pool.close()
-        pool.join()
+                _drain(messages, progress)
+                ended, _ = wait(pending, timeout=_POLL, return_when=FIRST_COMPLETED)
+                for fut in sorted(ended, key=pending.__getitem__):  # a stable order for ties
+                    i = pending.pop(fut)
+                    result = fut.result()
+                    _drain(messages, progress)
+                    yield i, result
+            _drain(messages, progress)
     finally:
-        # INVARIANT: no worker outlives this generator (normal end, interrupt, error, early break).
-        pool.terminate()
-        pool.join()
         messages.close()
-        messages.join_thread()
 
 
-def _teller(ended: queue_mod.Queue[int], i: int) -> Callable[[object], None]:
-    def tell(_: object) -> None:
-        ended.put(i)
-
-    return tell
-
-
-def _drain(messages: Any, progress: Callable[[tuple[Any, ...]], None] | None, *, wait: float) -> None:
-    try:
-        msg = messages.get(timeout=wait) if wait else messages.get_nowait()
-        while True:
-            if progress is not None:
-                progress(msg)
-            msg = messages.get_nowait()
-    except queue_mod.Empty:
-        return
+def _drain(messages: Any, progress: Callable[[tuple[Any, ...]], None] | None) -> None:
+    while not messages.empty():
+        msg = messages.get()
+        if progress is not None:
+            progress(msg)

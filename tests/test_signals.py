@@ -265,3 +265,25 @@ def test_a_diagnostic_raised_in_a_worker_crosses_to_the_parent_whole() -> None:
     exc = CstosimError([Diagnostic("bad_sweep", Location("a.yaml", 3, 4), "m", "h")], omitted=5)
     back = pickle.loads(pickle.dumps(exc))
     assert back.diagnostics == exc.diagnostics and back.omitted == 5 and str(back) == str(exc)
+
+
+def test_a_check_worker_that_dies_is_a_clean_error(tmp_path: Path) -> None:
+    """`check` runs on the same pool as `sweep`: a killed worker ends the run with the same
+    located error instead of leaving its shard waiting for ever."""
+    out = tmp_path / "out"
+    out.mkdir()
+    run = Running("check", "--examples", "100000", "--jobs", "2", "--out", out, cwd=tmp_path)
+    workers = run.wait_for(b"checking ", workers=2)
+    os.kill(min(workers), signal.SIGKILL)  # as the out-of-memory killer would
+    code = run.proc.wait(timeout=60)
+    for t in run._readers:
+        t.join(timeout=5)
+    stderr = run.err.decode(errors="replace")
+    assert code == 2, stderr
+    assert "error[worker_died]" in stderr and "check worker" in stderr and "hint:" in stderr
+    assert "Traceback" not in stderr
+    deadline = time.monotonic() + 10
+    while any(alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [w for w in workers if alive(w)]
+    assert list(out.iterdir()) == []
