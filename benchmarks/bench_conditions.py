@@ -34,38 +34,56 @@ Test = Callable[[Ctx], Any]
 
 
 def contexts(rules: cstosim.CompiledRules, n: int, seed: int) -> tuple[list[Ctx], list[Ctx]]:
-    """Classification and commitment contexts for ``n`` generated incidents."""
-    from cstosim.program import IncidentView, StateView
+    """Classification and commitment contexts for ``n`` generated incidents.
+
+    The acts-of-force facts (shelling, strikes, an attack on forces, irregulars sent, an
+    armed group, the duration) and the commitment's ``bond`` are drawn here from their own
+    random stream, so the incidents :mod:`benchmarks.generate` makes (and the loading
+    benchmark reads) stay as they were. Besides the interpretations' parameters, one more
+    namespace turns ``between_members_is_bilateral`` on, so the bond clauses are exercised.
+    """
+    from cstosim.program import NO_PAIR, BondView, IncidentView, StateView
 
     states = sorted(rules.spec.states)
     params = [SimpleNamespace(**{**rules.params, **spec.params})
               for spec in rules.spec.interpretations.values()]
+    params.append(SimpleNamespace(**{**rules.params, "between_members_is_bilateral": True}))
     views = {code: StateView(code, rules.spec.states[code].former_soviet, True) for code in states}
     rng = random.Random(seed + 2)
+    force = random.Random(seed + 3)
     labels = [*rules.labels, ""]
     cls_ctx: list[Ctx] = []
     com_ctx: list[Ctx] = []
     for facts in incidents(n, seed, states):
         reqs = {r["article"] for r in facts["requests"]}
+        has_actor = facts["actor"] is not None
+        shelling = has_actor and force.random() < 0.15
+        strikes = has_actor and force.random() < 0.1
         view = IncidentView(
             state_forces=facts["state_forces"], crossed_border=facts["crossed_border"],
             shots_fired=facts["shots_fired"], border_delimited=facts["border_delimited"],
             internal_unrest=facts["internal_unrest"], framed_as_external=facts["framed_as_external"],
-            has_actor=facts["actor"] is not None, derived=False, requested_art2="art2" in reqs,
+            has_actor=has_actor, derived=False, requested_art2="art2" in reqs,
             requested_art4="art4" in reqs, days_on_territory=facts["days_on_territory"],
             depth_km=facts["depth_km"], killed=facts["killed"], wounded=facts["wounded"],
             captured=facts["captured"], casualties=facts["killed"] + facts["wounded"],
-            start=facts["start"])
+            start=facts["start"], shelling=shelling, strikes=strikes,
+            weapons_used=shelling or strikes,
+            attack_on_forces=has_actor and force.random() < 0.15,
+            irregulars_sent=has_actor and force.random() < 0.1,
+            armed_group=not has_actor and force.random() < 0.2,
+            duration_days=force.choice((1, 1, 2, 3, 5, 10, 30)))
         p = params[rng.randrange(len(params))]
         label = rng.choice(labels)
-        cls_ctx.append({"incident": view, "params": p})
+        cls_ctx.append({"incident": view, "params": p, "pair": NO_PAIR})
         debtor = rng.choice(states)
         com_ctx.append({
             "incident": view, "params": p,
             "classification": SimpleNamespace(label=label, rank=rules.rank.get(label, -1)),
             "victim": views[facts["target"]],
             "actor": views[facts["actor"]] if facts["actor"] else views[states[0]],
-            "debtor": views[debtor]})
+            "debtor": views[debtor], "pair": NO_PAIR,
+            "bond": BondView(force.random() < 0.5, force.random() < 0.5)})
     return cls_ctx, com_ctx
 
 
