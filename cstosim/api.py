@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+from functools import partial
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
@@ -24,10 +25,13 @@ from cstosim.compiled import CompiledRules as CompiledRules
 from cstosim.compiled import Scenario as Scenario
 from cstosim.compiled import conclusions as conclusions
 from cstosim.compiled import evaluate as evaluate
-from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
-from cstosim.load import Document, decode_text, load_file, load_text, read_bytes
+from cstosim.errors import CstosimError, Diagnostic, LazyHint, Location, Pending, did_you_mean
+from cstosim.load import DEFAULT_LIMITS, Document, decode_text, load_file, load_text, read_bytes
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+_LAZY_HINTS = {"state_hint": m.state_hint, "location_hint": m.location_hint}
+"""Hints the models leave to be worked out only for the problems shown (by ``hint_by``)."""
 
 _HINTS = {
     "missing": "add this field",
@@ -90,9 +94,10 @@ def _unwrap(t: Any) -> Any:
 
 
 def diagnostics_from(exc: ValidationError, doc: Document, root: type[BaseModel]
-                     ) -> list[Diagnostic]:
-    """Translate pydantic errors into located diagnostics, one per problem."""
-    out: list[Diagnostic] = []
+                     ) -> list[Pending]:
+    """Translate pydantic errors into located problems, one per problem (made diagnostics,
+    hints and all, only if shown: see :class:`~cstosim.errors.Pending`)."""
+    out: list[Pending] = []
     seen: set[tuple[Any, ...]] = set()
     errors = exc.errors(include_url=False)
     for err in errors:
@@ -104,9 +109,9 @@ def diagnostics_from(exc: ValidationError, doc: Document, root: type[BaseModel]
         if kind == "extra_forbidden":
             where = doc.locate(loc, key=True)
             allowed = fields_at(root, loc[:-1])
-            out.append(Diagnostic("unknown_field", where, f"unknown field `{loc[-1]}`",
-                                  did_you_mean(str(loc[-1]), allowed) if allowed else
-                                  "remove it"))
+            out.append(Pending("unknown_field", where, f"unknown field `{loc[-1]}`",
+                               LazyHint(partial(did_you_mean, str(loc[-1]), allowed)) if allowed
+                               else "remove it"))
             continue
         # A union reports one error per member; keep the first per location.
         key = tuple(p for p in loc if not (isinstance(p, str) and not p.isidentifier()))
@@ -126,10 +131,12 @@ def diagnostics_from(exc: ValidationError, doc: Document, root: type[BaseModel]
             value, (dict, list)) else ""
         if kind in ("missing",):
             where = doc.locate(loc[:-1])
-            out.append(Diagnostic("missing_field", where, f"`{name}` is required",
-                                  f"add `{loc[-1]}:` here"))
+            out.append(Pending("missing_field", where, f"`{name}` is required",
+                               f"add `{loc[-1]}:` here"))
             continue
-        hint = str(ctx.get("hint", "")) or _HINTS.get(kind, "")
+        hint: str | LazyHint = str(ctx.get("hint", "")) or _HINTS.get(kind, "")
+        if ctx.get("hint_by") in _LAZY_HINTS and isinstance(value, str):
+            hint = LazyHint(partial(_LAZY_HINTS[ctx["hint_by"]], value))
         if kind == "literal_error":
             hint = f"expected {ctx.get('expected', '')}"
         code = kind if kind in ("unknown_state", "unknown_location", "dates_out_of_order",
@@ -142,7 +149,7 @@ def diagnostics_from(exc: ValidationError, doc: Document, root: type[BaseModel]
             msg = (f"`{name}`:{shown} is not valid" if shown else f"`{name}` is not valid") + (
                 f" ({msg[0].lower() + msg[1:]})")
         hint = hint or "see the field reference in docs/reference.md, or `cstosim schema`"
-        out.append(Diagnostic(code, where, msg, hint))
+        out.append(Pending(code, where, msg, hint))
     return out
 
 
@@ -161,54 +168,38 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-MAX_ITEMS = 10_000
-"""Items in any one list of a file (events, applications, changes, states...): checked before
-validation, so that a flood of bad items fails at once instead of building an error each."""
-
-
-def _long_lists(doc: Document) -> list[Diagnostic]:
-    found: list[Diagnostic] = []
-    stack: list[tuple[tuple[Any, ...], Any]] = [((), doc.data)]
-    while stack and len(found) < 5:
-        path, value = stack.pop()
-        if isinstance(value, list):
-            if len(value) > MAX_ITEMS:
-                name = ".".join(str(p) for p in path) or "the file"
-                found.append(Diagnostic(
-                    "too_many_items", doc.locate(path), f"`{name}` has {len(value):,} items, "
-                    f"over the limit of {MAX_ITEMS:,}", "split the scenario into several files"))
-                continue
-            stack.extend(((*path, i), v) for i, v in enumerate(value)
-                         if isinstance(v, (list, dict)))
-        elif isinstance(value, dict):
-            stack.extend(((*path, k), v) for k, v in value.items() if isinstance(v, (list, dict)))
-    return found
+MAX_ITEMS = DEFAULT_LIMITS.max_items
+"""Items in any one list (keys in one mapping) of a file: checked by :mod:`cstosim.load` as
+the file is read, so that a flood of bad items fails at once instead of building an error each."""
 
 
 def validate_model(cls: type[ModelT], doc: Document) -> ModelT:
     """Validate a document's data against a file model, with located errors."""
-    too_long = _long_lists(doc)
-    if too_long:
-        raise CstosimError(too_long)
+    model, found = _validated(cls, doc)
+    if model is None:
+        raise CstosimError(merged(found))
+    return model
+
+
+def _validated(cls: type[ModelT], doc: Document) -> tuple[ModelT | None, list[Diagnostic | Pending]]:
+    """The model, or None and every problem found (as the read's own, then pydantic's)."""
     enabled = gc.isenabled()
     gc.disable()  # validation allocates many objects and frees none; collecting only costs time
     try:
-        found = list(doc.problems)
+        found: list[Diagnostic | Pending] = list(doc.problems)
         try:
             model = cls.model_validate(doc.data)
         except ValidationError as exc:
             found += diagnostics_from(exc, doc, cls)
-        if found:
-            raise CstosimError(merged(found))
-        return model
+        return (None, found) if found else (model, [])
     finally:
         if enabled:
             gc.enable()
 
 
-def merged(problems: list[Diagnostic]) -> list[Diagnostic]:
+def merged(problems: list[Diagnostic | Pending]) -> list[Diagnostic | Pending]:
     """Problems from several stages, one per place (the first found there), in file order."""
-    seen: dict[tuple[str, int, int], Diagnostic] = {}
+    seen: dict[tuple[str, int, int], Diagnostic | Pending] = {}
     for d in problems:
         seen.setdefault((d.location.file, d.location.line, d.location.column), d)
     return sorted(seen.values(), key=lambda d: (d.location.file, d.location.line, d.location.column))
@@ -281,7 +272,7 @@ def read_scenario_document(path: str | os.PathLike[str]) -> tuple[Document, m.Sc
     return doc, validate_model(m.ScenarioFile, doc)
 
 
-def _raw_references(doc: Document, rules: CompiledRules | None) -> list[Diagnostic]:
+def _raw_references(doc: Document, rules: CompiledRules | None) -> list[Pending]:
     """References to states, bodies and tiers in a scenario that did not validate, checked
     on the raw data of its changes and events, so that their problems show in the same run
     as the schema's. Empty when the rules themselves cannot be loaded."""
@@ -292,12 +283,12 @@ def _raw_references(doc: Document, rules: CompiledRules | None) -> list[Diagnost
         except (CstosimError, OSError, ValueError):
             return []
     s = rules.spec
-    out: list[Diagnostic] = []
+    out: list[Pending] = []
 
     def ref(path: tuple[Any, ...], code: str, kind: str, value: Any, known: Any) -> None:
         if isinstance(value, str) and value not in known:
-            out.append(Diagnostic(code, doc.locate(path), f"unknown {kind} `{value[:80]}`",
-                                  did_you_mean(value, known)))
+            out.append(Pending(code, doc.locate(path), f"unknown {kind} `{value[:80]}`",
+                               LazyHint(partial(did_you_mean, value, known))))
 
     data = doc.data if isinstance(doc.data, dict) else {}
     for section in ("changes", "events"):
@@ -348,14 +339,18 @@ def scenario_rules_path(doc: Document, spec: m.ScenarioFile) -> Path | None:
 def load_scenario(path: str | os.PathLike[str], rules: CompiledRules | None = None,
                   ) -> tuple[CompiledRules, Scenario]:
     """Load a scenario and the rules it runs on (``rules`` overrides the file's own)."""
-    doc = load_file(Path(path), defer=True)
+    return scenario_from_document(load_file(Path(path), defer=True), rules)
+
+
+def scenario_from_document(doc: Document, rules: CompiledRules | None = None,
+                           ) -> tuple[CompiledRules, Scenario]:
+    """:func:`load_scenario` for a document already read (``cstosim validate`` reads each
+    file once to tell scenarios from rules)."""
     _require_scenario(doc)
-    try:
-        spec = validate_model(m.ScenarioFile, doc)
-    except CstosimError as exc:
+    spec, found = _validated(m.ScenarioFile, doc)
+    if spec is None:
         # The parts that parsed can still be checked against the rules: one run shows all.
-        raise CstosimError(merged([*exc.diagnostics, *_raw_references(doc, rules)]),
-                           exc.omitted) from None
+        raise CstosimError(merged([*found, *_raw_references(doc, rules)]))
     if rules is None:
         rules = load_rules(scenario_rules_path(doc, spec))
     added = check_scenario(rules, spec, doc.locate)

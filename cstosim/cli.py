@@ -96,12 +96,13 @@ class Explain(StrEnum):
     full = "full"
 
 
-def _fail(diagnostics: list[Any], omitted: int = 0) -> int:
+def _fail(diagnostics: list[Any], omitted: int = 0, where: str = "") -> int:
     for d in diagnostics:
         print(d.format(), file=sys.stderr)
     n = len(diagnostics) + omitted
     if omitted:
-        print(f"{omitted:,} more not shown; fix the ones above and check again.", file=sys.stderr)
+        print(f"{omitted:,} more not shown{f' ({where})' if where else ''}; fix the ones above "
+              "and check again.", file=sys.stderr)
     print(f"{n:,} error{'s' if n != 1 else ''}; nothing was run.", file=sys.stderr)
     return EXIT_BAD_INPUT
 
@@ -120,7 +121,7 @@ def _guard(body: Callable[[], int]) -> None:
             code = EXIT_TERMINATED if isinstance(_stop_exception(_RECEIVED[0]), Terminated) \
                 else EXIT_INTERRUPTED
     except CstosimError as exc:
-        code = _fail(exc.diagnostics, exc.omitted)
+        code = _fail(exc.diagnostics, exc.omitted, exc.where())
     except BrokenPipeError:
         _silence_stdout()
         code = EXIT_BROKEN_PIPE
@@ -309,17 +310,19 @@ def validate(
     """Check rules and scenario files without running them; report every problem found."""
 
     def body() -> int:
-        from cstosim.api import file_kind, load_rules, load_scenario
-        from cstosim.errors import CstosimError
+        from cstosim.api import file_kind, load_rules, scenario_from_document
+        from cstosim.errors import CstosimError, Omitted
         from cstosim.load import load_file
 
         _no_duplicates(files)
         base = _rules(rules)
         problems, omitted = [], 0
+        rest: list[Omitted] = []
         for path in files:
             try:
-                if file_kind(load_file(path, defer=True)) == "scenario":
-                    load_scenario(path, base)
+                doc = load_file(path, defer=True)
+                if file_kind(doc) == "scenario":
+                    scenario_from_document(doc, base)
                     print(f"ok: {path} (scenario)")
                 else:
                     load_rules(path)
@@ -327,8 +330,9 @@ def validate(
             except CstosimError as exc:
                 problems.extend(exc.diagnostics)
                 omitted += exc.omitted
+                rest.extend(exc.rest)
         if problems:
-            raise CstosimError(problems, omitted)
+            raise CstosimError(problems, omitted, rest)
         return EXIT_OK
 
     _guard(body)

@@ -10,6 +10,7 @@ every condition type-checks and is compiled into a callable.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from itertools import pairwise
 from typing import Any
 
@@ -18,7 +19,7 @@ from cstosim import program as pg
 from cstosim.codegen import install
 from cstosim.compiled import CompiledRules as CompiledRules  # re-exported: compile builds it
 from cstosim.conditions import BOOL, DATE, NUM, STR, Compiler, Condition, Schema, Type, enum
-from cstosim.errors import CstosimError, Diagnostic, Location, did_you_mean
+from cstosim.errors import CstosimError, Diagnostic, LazyHint, Location, Pending, did_you_mean
 
 STATE_FIELDS = {"code": STR, "former_soviet": BOOL, "un_member": BOOL}
 PAIR_FIELDS = {k: BOOL for k in ("diplomatic_relations", "conflict", "territorial_dispute",
@@ -148,19 +149,19 @@ class _Stages:
     def __init__(self, spec: m.RulesFile, locate: Callable[..., Location]) -> None:
         self.spec = spec
         self.locate = locate
-        self.problems: list[Diagnostic] = []
+        self.problems: list[Diagnostic | Pending] = []
 
-    def problem(self, path: tuple[Any, ...], code: str, message: str, hint: str,
+    def problem(self, path: tuple[Any, ...], code: str, message: str, hint: str | LazyHint,
                 key: bool = False) -> None:
-        self.problems.append(Diagnostic(code, self.locate(path, key=key), message, hint))
+        self.problems.append(Pending(code, self.locate(path, key=key), message, hint))
 
     def ref(self, path: tuple[Any, ...], kind: str, value: str | None,
             known: Mapping[str, Any] | set[str] | frozenset[str], key: bool = False) -> bool:
         """Check that ``value`` names one of ``known``; ``key`` when the name is a mapping key."""
         if value is None or value in known:
             return True
-        self.problem(path, f"unknown_{kind}", f"unknown {kind} `{value}`", did_you_mean(value, known),
-                     key=key)
+        self.problem(path, f"unknown_{kind}", f"unknown {kind} `{value}`",
+                     LazyHint(partial(did_you_mean, value, known)), key=key)
         return False
 
     def param(self, path: tuple[Any, ...], name: str, value: object) -> None:

@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cstosim.errors import Diagnostic, Location, did_you_mean, expected_one_of
+from cstosim.errors import Diagnostic, Location, Pending, did_you_mean, expected_one_of
 
 Context = Mapping[str, Any]
 """What a condition reads: root name -> object whose attributes are the fields."""
@@ -208,7 +208,7 @@ Locator = Callable[[tuple[Any, ...]], Location]
 class Compiler:
     """Compiles conditions against one schema, collecting problems."""
 
-    def __init__(self, locate: Locator, problems: list[Diagnostic]) -> None:
+    def __init__(self, locate: Locator, problems: list[Diagnostic | Pending]) -> None:
         self.locate = locate
         self.problems = problems
 

@@ -16,7 +16,7 @@ import difflib
 import heapq
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
@@ -48,7 +48,8 @@ CODES: Mapping[str, str] = MappingProxyType({
     "tag_not_allowed": "the YAML uses a tag such as `!!python/object`",
     "too_deep": "mappings and lists are nested deeper than the limit (`max_depth`)",
     "too_many_aliases": "the file uses more `*alias` references than the limit (`max_aliases`)",
-    "too_many_items": "a list holds more items than the limit (`MAX_ITEMS`, 10,000)",
+    "too_many_items": "a list holds more items, or a mapping more keys, than the limit "
+                      "(`max_items`, 10,000)",
     "too_many_nodes": "the document, with aliases expanded, holds more values than the limits",
     "number_too_large": "a number has more digits than any cstosim value needs, or is infinite",
     "invalid_date": "a YYYY-MM-DD value is not a real calendar date",
@@ -214,22 +215,106 @@ MAX_DIAGNOSTICS = 50
 """Most diagnostics one error carries; the rest are counted in ``omitted``."""
 
 
+class LazyHint:
+    """A hint computed only when its diagnostic is shown, once.
+
+    A flood of 10,000 unknown codes shows ``MAX_DIAGNOSTICS`` of them; a did-you-mean for
+    each of the others was most of the run's time and nobody read it."""
+
+    __slots__ = ("_make", "_text")
+
+    def __init__(self, make: Callable[[], str]) -> None:
+        self._make: Callable[[], str] | None = make
+        self._text = ""
+
+    def __str__(self) -> str:
+        if self._make is not None:
+            self._text, self._make = self._make(), None
+        return self._text
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A problem found but not yet made a :class:`Diagnostic`: its hint (and the bounding of
+    its text) is paid for only if it is among the ones shown. ``CstosimError`` takes both."""
+
+    code: str
+    location: Location
+    message: str
+    hint: str | LazyHint = ""
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:  # at once, not only if it is among those shown
+            raise ValueError(f"unregistered diagnostic code {self.code!r}")
+
+    def diagnostic(self) -> Diagnostic:
+        return Diagnostic(self.code, self.location, self.message, str(self.hint))
+
+
+@dataclass(frozen=True)
+class Omitted:
+    """Problems found but not shown, of one code in one file: how many, and their lines."""
+
+    file: str
+    code: str
+    count: int
+    first_line: int
+    last_line: int
+
+    def __str__(self) -> str:
+        lines = (f"line {self.first_line:,}" if self.first_line == self.last_line
+                 else f"lines {self.first_line:,}-{self.last_line:,}")
+        where = f"{self.file} {lines}" if self.first_line else self.file
+        return f"{self.count:,} {self.code} in {where}"
+
+
+def _summarise(rest: Iterable[Omitted], dropped: Iterable[Diagnostic | Pending]
+               ) -> tuple[Omitted, ...]:
+    groups: dict[tuple[str, str], list[int]] = {}  # (file, code) -> [count, first, last]
+    for o in rest:
+        g = groups.setdefault((o.file, o.code), [0, o.first_line, o.last_line])
+        g[0] += o.count
+        g[1], g[2] = min(g[1], o.first_line), max(g[2], o.last_line)
+    for d in dropped:
+        line = d.location.line
+        g = groups.setdefault((d.location.file, d.code), [0, line, line])
+        g[0] += 1
+        g[1], g[2] = min(g[1], line), max(g[2], line)
+    return tuple(Omitted(f, c, n, a, b) for (f, c), (n, a, b) in sorted(groups.items()))
+
+
 class CstosimError(Exception):
     """Bad input: one or more diagnostics, sorted by location, at most ``MAX_DIAGNOSTICS``
-    of them; ``omitted`` counts the problems found but not kept."""
+    of them; ``omitted`` counts the problems found but not kept, and ``rest`` says which
+    they are (per file and code: how many, first and last line), so nothing is lost.
 
-    def __init__(self, diagnostics: Iterable[Diagnostic], omitted: int = 0) -> None:
+    Problems may be given as :class:`Pending`: only the ones kept are made diagnostics."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic | Pending], omitted: int = 0,
+                 rest: Iterable[Omitted] = ()) -> None:
         found = sorted(diagnostics, key=lambda d: (d.location, d.code, d.message))
-        self.diagnostics: list[Diagnostic] = found[:MAX_DIAGNOSTICS]
+        self.diagnostics: list[Diagnostic] = [
+            d.diagnostic() if isinstance(d, Pending) else d for d in found[:MAX_DIAGNOSTICS]]
         self.omitted = omitted + len(found) - len(self.diagnostics)
+        self.rest = _summarise(rest, found[MAX_DIAGNOSTICS:])
         lines = [d.format() for d in self.diagnostics]
         if self.omitted:
-            lines.append(f"{self.omitted:,} more problems not shown; fix the ones above and check again")
+            lines.append(f"{self.omitted:,} more problems not shown ({self.where()}); "
+                         "fix the ones above and check again")
         super().__init__("\n".join(lines))
 
-    def __reduce__(self) -> tuple[type[CstosimError], tuple[list[Diagnostic], int]]:
+    def where(self) -> str:
+        """Which problems were not shown, e.g. ``9,950 unknown_state in s.yaml lines 55-10,004``."""
+        parts = [str(o) for o in self.rest[:5]]
+        others = self.omitted - sum(o.count for o in self.rest[:5])
+        if others > 0:
+            parts.append(f"{others:,} other{'s' if others != 1 else ''}")
+        return "; ".join(parts)
+
+    def __reduce__(self) -> tuple[type[CstosimError],
+                                  tuple[list[Diagnostic], int, tuple[Omitted, ...]]]:
         # raised in a sweep worker, it crosses to the parent by pickle, whole
-        return (type(self), (self.diagnostics, self.omitted))
+        return (type(self), (self.diagnostics, self.omitted, self.rest))
 
 
 def did_you_mean(value: str, choices: Iterable[str]) -> str:

@@ -50,6 +50,9 @@ class Limits:
     max_nodes: int = 2_000_000
     max_alias_nodes: int = 100_000
     """Values that aliases may add in all: real cstosim files rarely use aliases at all."""
+    max_items: int = 10_000
+    """Items in one list, or keys in one mapping (events, applications, changes, states...):
+    checked as the file is read, so a list of 900,000 items fails at its 10,001st item."""
 
 
 DEFAULT_LIMITS = Limits()
@@ -301,6 +304,7 @@ class _Builder:
         root: Any = None
         events: Iterator[Any] = yaml.parse(text, Loader=Parser)
         max_depth, max_nodes = self.limits.max_depth, self.limits.max_nodes
+        max_items = self.limits.max_items
         for event in events:
             kind = type(event)
             if kind is yaml.ScalarEvent or kind is yaml.AliasEvent:
@@ -338,6 +342,8 @@ class _Builder:
                             raise self.error("bad_key", mark, "a mapping key must be a plain string",
                                              "write the key as plain text")
                         key = event.value
+                        if len(container) >= max_items:
+                            raise self._too_many_items(frame, values, "keys")
                         if key in container:
                             first = keys[(*frame[1], key)]
                             raise self.error("duplicate_key", mark,
@@ -352,6 +358,8 @@ class _Builder:
                     frame[2] = None
                     values[(*frame[1], key)] = self.pos(mark)
                 else:
+                    if len(container) >= max_items:
+                        raise self._too_many_items(frame, values, "items")
                     values[(*frame[1], len(container))] = self.pos(mark)
                     container.append(value)
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
@@ -380,6 +388,8 @@ class _Builder:
                         parent[frame[2]] = new
                         frame[2] = None
                     else:
+                        if len(parent) >= max_items:
+                            raise self._too_many_items(frame, values, "items")
                         path = (*frame[1], len(parent))
                         parent.append(new)
                 values[path] = self.pos(mark)
@@ -415,6 +425,17 @@ class _Builder:
                              f"aliases expand to more than {self.limits.max_alias_nodes:,} values",
                              "write the values out; aliases this large look like an alias bomb")
         return found
+
+    def _too_many_items(self, frame: list[Any], values: dict[PathKey, tuple[int, int]],
+                        what: str) -> CstosimError:
+        """At the list (or mapping) itself, before its surplus items are even read."""
+        path: PathKey = frame[1]
+        name = ".".join(str(p) for p in path) or "the file"
+        line, column = values.get(path, (1, 1))
+        return CstosimError([Diagnostic(
+            "too_many_items", Location(self.name, line, column),
+            f"`{name}` has more than {self.limits.max_items:,} {what}, the limit",
+            "split it over several files; no cstosim list or mapping needs this many")])
 
     def _too_many(self, mark: Any) -> CstosimError:
         return self.error("too_many_nodes", mark,

@@ -110,24 +110,36 @@ def check_state_code(code: str) -> str:
     elif code.upper() in by_alpha2:
         hint = f"`{code}` is an alpha-2 code; use the alpha-3 code `{by_alpha2[code.upper()]}`"
     else:
-        close = close_matches(code.upper(), _sorted_alpha3())
-        hint = ("did you mean " + " or ".join(f"`{c}`" for c in close) + "?") if close else (
-            "use an ISO 3166-1 alpha-3 code such as `ARM` or `PAK`")
+        # The did-you-mean is worked out only if this problem is among those shown: the
+        # translation to diagnostics reads `hint_by` (pydantic turns the context to text).
+        raise PydanticCustomError("unknown_state", "unknown state code `{code}`",
+                                  {"code": code, "hint_by": "state_hint"})
     raise PydanticCustomError("unknown_state", "unknown state code `{code}`",
                               {"code": code, "hint": hint})
+
+
+def state_hint(code: str) -> str:
+    """The hint for an unknown state code: the closest codes, or an example."""
+    close = close_matches(code.upper(), _sorted_alpha3())
+    return ("did you mean " + " or ".join(f"`{c}`" for c in close) + "?") if close else (
+        "use an ISO 3166-1 alpha-3 code such as `ARM` or `PAK`")
 
 
 def check_location_code(code: str) -> str:
     """Accept an ISO 3166-2 subdivision code such as ``AM-SU``."""
     if code in _subdivisions():
         return code
+    raise PydanticCustomError("unknown_location", "unknown location code `{code}`",
+                              {"code": code, "hint_by": "location_hint"})
+
+
+def location_hint(code: str) -> str:
+    """The hint for an unknown ISO 3166-2 code: the closest codes of its state, or an example."""
     prefix = code.split("-")[0].upper()
     close = close_matches(
         code.upper(), tuple(sorted(s for s in _subdivisions() if s.startswith(prefix + "-"))))
-    hint = ("did you mean " + " or ".join(f"`{c}`" for c in close) + "?") if close else (
+    return ("did you mean " + " or ".join(f"`{c}`" for c in close) + "?") if close else (
         "use an ISO 3166-2 code such as `AM-SU` (Syunik)")
-    raise PydanticCustomError("unknown_location", "unknown location code `{code}`",
-                              {"code": code, "hint": hint})
 
 
 StateCode = Annotated[str, AfterValidator(check_state_code)]

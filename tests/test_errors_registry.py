@@ -1,7 +1,7 @@
 """Error codes: the source uses exactly the codes registered in ``cstosim.errors.CODES``.
 
 The scan reads ``cstosim/`` with ``ast`` and follows each code to where it is written. A code
-reaches a :class:`~cstosim.errors.Diagnostic` (first argument or ``code=``) or a pydantic
+reaches a :class:`~cstosim.errors.Diagnostic` or a ``Pending`` one (first argument or ``code=``) or a pydantic
 ``PydanticCustomError`` (whose type ``cstosim.api`` passes on as the code) either as a literal or
 through a helper's parameter: ``_Stages.problem(path, code, ...)``, ``load._fail(file, code, ...)``
 and ``_Builder.error(code, ...)`` forward theirs, and ``_Stages.ref(path, kind, ...)`` builds
@@ -25,7 +25,11 @@ from cstosim.errors import CODES, Diagnostic, Location, codes_reference
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "cstosim"
 # Callables whose argument is a code: name -> (position, keyword).
-SEEDS = {"Diagnostic": (0, "code"), "PydanticCustomError": (0, "error_type")}
+SEEDS = {"Diagnostic": (0, "code"), "PydanticCustomError": (0, "error_type"),
+         "Pending": (0, "code")}
+# Methods that make a Diagnostic of a code already checked where it was first written:
+# `Pending.diagnostic` (a Pending is itself a seed).
+RELAYS = {("cstosim/errors.py", "diagnostic", "self.code")}
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,8 @@ def _scan_module(path: Path, scan: Scan) -> None:
             where = f"{rel}:{call.lineno} ({site.name})"
             arg = _argument(call, site)
             fn = owner.get(call)
+            if fn is not None and arg is not None and (rel, fn.name, ast.unparse(arg)) in RELAYS:
+                continue
             found = _Resolver(fn).resolve(arg) if arg is not None else [("?", "no code argument")]
             for kind, text in found:
                 if kind == "code":

@@ -552,3 +552,37 @@ def test_default_limits_are_documented_values() -> None:
     assert DEFAULT_LIMITS.max_aliases == 1000
     assert DEFAULT_LIMITS.max_nodes == 2_000_000
     assert DEFAULT_LIMITS.max_bytes == 16 * 1024 * 1024
+
+
+# ---- items per list or mapping (issue 16: a list of 900,000 items took 14 s to refuse) ----------
+
+def test_a_list_at_the_item_limit_is_fine_and_one_more_is_refused_at_the_list() -> None:
+    limits = Limits(max_items=5)
+    doc = load_text("x: 1\nevents:\n" + "  - 1\n" * 5, "f.yaml", limits)
+    assert doc.data["events"] == [1] * 5
+    d = fail("x: 1\nevents:\n" + "  - {a: 1}\n" * 6, limits)
+    assert d.code == "too_many_items"
+    assert (d.location.line, d.location.column) == (3, 3)  # where the list starts
+    assert d.message == "`events` has more than 5 items, the limit"
+
+
+def test_a_mapping_with_too_many_keys_is_refused_at_the_mapping() -> None:
+    d = fail("x: 1\nparams:\n" + "".join(f"  p{i}: {i}\n" for i in range(4)), Limits(max_items=3))
+    assert d.code == "too_many_items"
+    assert (d.location.line, d.location.column) == (3, 3)
+    assert d.message == "`params` has more than 3 keys, the limit"
+
+
+def test_the_item_limit_stops_reading_at_the_first_item_over_it() -> None:
+    """Nothing past the surplus item is read: a syntax error further down is never reached,
+    so a list of 900,000 items costs what its first 10,001 do."""
+    n = DEFAULT_LIMITS.max_items
+    d = fail("x: 1\nevents:\n" + "  - 1\n" * (n + 1) + "  - [unclosed\n" + "  - 1\n" * 100)
+    assert d.code == "too_many_items"
+    assert d.message == f"`events` has more than {n:,} items, the limit"
+
+
+def test_a_nested_list_is_named_by_its_path() -> None:
+    d = fail("events:\n  - incident:\n      responses: [1, 2, 3]\n", Limits(max_items=2))
+    assert d.code == "too_many_items"
+    assert d.message == "`events.0.incident.responses` has more than 2 items, the limit"

@@ -8,8 +8,10 @@ file behind.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import textwrap
@@ -249,3 +251,136 @@ def test_interrupt_after_the_temp_file_is_written_still_cleans_up(
     assert target.read_bytes() == ORIGINAL
     assert listing(tmp_path) == ["report.json"]
 
+
+
+# ---- putting a new file in place without replacing anything, on every kind of file system -----
+
+def _no_renameat2(src: Any, dst: Any) -> None:
+    raise OSError(errno.ENOSYS, "Function not implemented")
+
+
+def _no_links(src: Any, dst: Any) -> None:
+    raise OSError(errno.EPERM, "Operation not permitted")  # what FAT answers
+
+
+STRATEGIES = ["renameat2", "link", "reserve"]
+
+
+def _use(strategy: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make write_atomic take the given way, as on a file system that lacks the others."""
+    if strategy == "renameat2" and output._RENAMEAT2 is None:
+        pytest.fail("renameat2 is not available here; the CI machine is Linux with glibc 2.28+")
+    if strategy in ("link", "reserve"):
+        monkeypatch.setattr(output, "rename_noreplace", _no_renameat2)
+    if strategy == "reserve":
+        monkeypatch.setattr(output.os, "link", _no_links)
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_a_new_file_is_whole_and_leaves_no_temporary_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, strategy: str) -> None:
+    _use(strategy, monkeypatch)
+    target = tmp_path / "report.json"
+    write_atomic(target, "the whole report\n" * 1000)
+    assert target.read_text(encoding="utf-8") == "the whole report\n" * 1000
+    assert listing(tmp_path) == ["report.json"]
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~output._umask()
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+@pytest.mark.parametrize("existing", ["file", "dangling-symlink"])
+def test_nothing_that_exists_is_replaced_without_force(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, strategy: str, existing: str) -> None:
+    _use(strategy, monkeypatch)
+    target = tmp_path / "report.json"
+    if existing == "file":
+        target.write_bytes(ORIGINAL)
+    else:
+        target.symlink_to(tmp_path / "nowhere")
+    # the check before writing sees it; so does the step that puts the file in place, which
+    # is what matters when another process creates the name in between
+    monkeypatch.setattr(output, "_check_target", lambda *a: None)
+    with pytest.raises(CstosimError) as caught:
+        write_atomic(target, "new\n")
+    assert caught.value.diagnostics[0].code == "file_exists"
+    assert listing(tmp_path) == ["report.json"]
+    if existing == "file":
+        assert target.read_bytes() == ORIGINAL
+    else:
+        assert target.is_symlink() and os.readlink(target) == str(tmp_path / "nowhere")
+
+
+def _race(target: str, text: str, barrier: Any, results: Any) -> None:
+    barrier.wait()
+    try:
+        write_atomic(target, text)
+        results.put(text)
+    except CstosimError as exc:
+        results.put(exc.diagnostics[0].code)
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_concurrent_writers_never_both_succeed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, strategy: str) -> None:
+    """Real processes, started together, writing the same new name: exactly one wins, the
+    file holds its whole text, the others get `file_exists`, and no temporary file is left."""
+    import multiprocessing
+
+    _use(strategy, monkeypatch)
+    ctx = multiprocessing.get_context("fork")  # the children keep the strategy patched in
+    for round_ in range(6):
+        target = tmp_path / f"same{round_}.json"
+        writers = 6
+        barrier, results = ctx.Barrier(writers), ctx.Queue()
+        texts = [f"writer {i}\n" * 20_000 for i in range(writers)]
+        procs = [ctx.Process(target=_race, args=(str(target), t, barrier, results)) for t in texts]
+        for p in procs:
+            p.start()
+        outcomes = [results.get(timeout=60) for _ in procs]
+        for p in procs:
+            p.join(timeout=60)
+            assert p.exitcode == 0
+        won = [o for o in outcomes if o != "file_exists"]
+        assert len(won) == 1, outcomes
+        assert target.read_text(encoding="utf-8") == won[0]
+    assert listing(tmp_path) == sorted(f"same{r}.json" for r in range(6))
+
+
+def test_the_reserved_name_is_removed_when_the_rename_fails(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _use("reserve", monkeypatch)
+    target = tmp_path / "report.json"
+
+    def failing(src: Any, dst: Any) -> None:
+        assert target.exists() and target.stat().st_size == 0  # the placeholder, empty
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(output.os, "replace", failing)
+    with pytest.raises(CstosimError) as caught:
+        write_atomic(target, "new\n")
+    assert caught.value.diagnostics[0].code == "cannot_write"
+    assert listing(tmp_path) == []
+
+
+def test_a_placeholder_someone_replaced_is_left_to_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The weak spot of the last way, checked: if another process puts its own file over the
+    reserved name before the rename, cstosim leaves it and reports the name taken."""
+    _use("reserve", monkeypatch)
+    target = tmp_path / "report.json"
+    real_lstat = os.lstat
+
+    def meanwhile(path: Any, *a: Any, **k: Any) -> os.stat_result:
+        if Path(path) == target and target.exists() and target.stat().st_size == 0:
+            other = tmp_path / "other"
+            other.write_bytes(ORIGINAL)
+            os.rename(other, target)  # someone else's --force write
+        return real_lstat(path, *a, **k)
+
+    monkeypatch.setattr(output.os, "lstat", meanwhile)
+    with pytest.raises(CstosimError) as caught:
+        write_atomic(target, "new\n")
+    monkeypatch.undo()
+    assert caught.value.diagnostics[0].code == "file_exists"
+    assert target.read_bytes() == ORIGINAL
+    assert listing(tmp_path) == ["report.json"]
