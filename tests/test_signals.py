@@ -162,25 +162,32 @@ def test_check_stops_and_writes_no_counterexample(tmp_path: Path, sig: int) -> N
     assert not (tmp_path / ".hypothesis").exists()
 
 
-def test_a_worker_that_dies_is_a_clean_error(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    out.mkdir()
-    run = Running("sweep", SYUNIK, *LONG_SWEEP, "--workers", "2", "-o", out / "sweep.txt",
-                  cwd=tmp_path)
-    workers = run.wait_for(b"variants", workers=2)
-    os.kill(min(workers), signal.SIGKILL)  # as the out-of-memory killer would
+def kill_a_worker(run: Running, workers: set[int], out: Path) -> str:
+    """SIGKILL one worker, as the out-of-memory killer would; the command must end with exit 2,
+    no traceback, no worker left and nothing written to ``out``. Returns its stderr."""
+    os.kill(min(workers), signal.SIGKILL)
     code = run.proc.wait(timeout=60)
     for t in run._readers:
         t.join(timeout=5)
     stderr = run.err.decode(errors="replace")
     assert code == 2, stderr
-    assert "error[worker_died]" in stderr and "hint:" in stderr
     assert "Traceback" not in stderr
     deadline = time.monotonic() + 10
     while any(alive(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [w for w in workers if alive(w)]
     assert list(out.iterdir()) == []
+    return stderr
+
+
+def test_a_worker_that_dies_is_a_clean_error(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    run = Running("sweep", SYUNIK, *LONG_SWEEP, "--workers", "2", "-o", out / "sweep.txt",
+                  cwd=tmp_path)
+    workers = run.wait_for(b"variants", workers=2)
+    stderr = kill_a_worker(run, workers, out)
+    assert "error[worker_died]" in stderr and "hint:" in stderr
 
 
 def test_a_scenario_deleted_while_the_sweep_runs_changes_nothing(tmp_path: Path) -> None:
@@ -274,16 +281,5 @@ def test_a_check_worker_that_dies_is_a_clean_error(tmp_path: Path) -> None:
     out.mkdir()
     run = Running("check", "--examples", "100000", "--jobs", "2", "--out", out, cwd=tmp_path)
     workers = run.wait_for(b"checking ", workers=2)
-    os.kill(min(workers), signal.SIGKILL)  # as the out-of-memory killer would
-    code = run.proc.wait(timeout=60)
-    for t in run._readers:
-        t.join(timeout=5)
-    stderr = run.err.decode(errors="replace")
-    assert code == 2, stderr
+    stderr = kill_a_worker(run, workers, out)
     assert "error[worker_died]" in stderr and "check worker" in stderr and "hint:" in stderr
-    assert "Traceback" not in stderr
-    deadline = time.monotonic() + 10
-    while any(alive(w) for w in workers) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not [w for w in workers if alive(w)]
-    assert list(out.iterdir()) == []
