@@ -27,6 +27,7 @@ GROUPS = {
     "evaluate": "benchmarks.bench_evaluate",
     "loading": "benchmarks.bench_loading",
     "scaling": "benchmarks.bench_scaling",
+    "check": "benchmarks.bench_check",
 }
 
 
